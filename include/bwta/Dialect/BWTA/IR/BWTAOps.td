@@ -1,0 +1,275 @@
+//===- BWTAOps.td - bwta operations ------------------------*- tablegen -*-===//
+#ifndef BWTA_OPS_TD
+#define BWTA_OPS_TD
+
+include "bwta/Dialect/BWTA/IR/BWTADialect.td"
+include "bwta/Dialect/BWTA/IR/BWTAAttrs.td"
+include "bwta/Dialect/BWTA/IR/BWTATypes.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+//===----------------------------------------------------------------------===//
+// Type constraints
+//===----------------------------------------------------------------------===//
+
+def BWTA_QuantizedTensor : Type<
+    And<[CPred<"::llvm::isa<::mlir::RankedTensorType>($_self)">,
+         CPred<"::llvm::cast<::mlir::RankedTensorType>($_self).hasStaticShape()">,
+         CPred<"::llvm::isa<::bwta::QuantizedType>(::llvm::cast<::mlir::RankedTensorType>($_self).getElementType())">]>,
+    "statically shaped tensor of bwta quantized values",
+    "::mlir::RankedTensorType">;
+
+def BWTA_StaticFloatTensor : Type<
+    And<[CPred<"::llvm::isa<::mlir::RankedTensorType>($_self)">,
+         CPred<"::llvm::cast<::mlir::RankedTensorType>($_self).hasStaticShape()">,
+         CPred<"::llvm::isa<::mlir::FloatType>(::llvm::cast<::mlir::RankedTensorType>($_self).getElementType())">]>,
+    "statically shaped tensor of floats", "::mlir::RankedTensorType">;
+
+def BWTA_ScaleTensor : Type<
+    And<[CPred<"::llvm::isa<::mlir::RankedTensorType>($_self)">,
+         CPred<"::llvm::cast<::mlir::RankedTensorType>($_self).hasStaticShape()">,
+         CPred<"::llvm::cast<::mlir::RankedTensorType>($_self).getElementType().isF32()">]>,
+    "statically shaped tensor of f32 scales", "::mlir::RankedTensorType">;
+
+def BWTA_ZeroPointTensor : Type<
+    And<[CPred<"::llvm::isa<::mlir::RankedTensorType>($_self)">,
+         CPred<"::llvm::cast<::mlir::RankedTensorType>($_self).hasStaticShape()">,
+         CPred<"::llvm::cast<::mlir::RankedTensorType>($_self).getElementType().isSignlessInteger(32)">]>,
+    "statically shaped tensor of i32 zero points", "::mlir::RankedTensorType">;
+
+def BWTA_PlaneTensor : Type<
+    And<[CPred<"::llvm::isa<::mlir::RankedTensorType>($_self)">,
+         CPred<"::llvm::cast<::mlir::RankedTensorType>($_self).hasStaticShape()">,
+         CPred<"::llvm::cast<::mlir::RankedTensorType>($_self).getElementType().isSignlessInteger(1)">]>,
+    "statically shaped tensor of i1 bit planes", "::mlir::RankedTensorType">;
+
+def BWTA_AccumulatorTensor : Type<
+    And<[CPred<"::llvm::isa<::mlir::RankedTensorType>($_self)">,
+         CPred<"::llvm::cast<::mlir::RankedTensorType>($_self).hasStaticShape()">,
+         CPred<"::llvm::cast<::mlir::RankedTensorType>($_self).getElementType().isSignlessInteger(32)">]>,
+    "statically shaped tensor of i32 accumulators", "::mlir::RankedTensorType">;
+
+def BWTA_ResultFloatTensor : Type<
+    And<[CPred<"::llvm::isa<::mlir::RankedTensorType>($_self)">,
+         CPred<"::llvm::cast<::mlir::RankedTensorType>($_self).hasStaticShape()">,
+         Or<[CPred<"::llvm::cast<::mlir::RankedTensorType>($_self).getElementType().isF32()">,
+             CPred<"::llvm::cast<::mlir::RankedTensorType>($_self).getElementType().isF16()">]>]>,
+    "statically shaped tensor of f16 or f32", "::mlir::RankedTensorType">;
+
+//===----------------------------------------------------------------------===//
+// Quantize / dequantize
+//===----------------------------------------------------------------------===//
+
+def BWTA_QuantizeOp : BWTA_Op<"quantize", [Pure, AttrSizedOperandSegments,
+                                           AttrSizedResultSegments]> {
+  let summary = "quantize a float tensor to binary, ternary or k-bit levels";
+  let description = [{
+    Quantizes along the last dimension (K) with the granularity of `scheme`.
+    Without `scale` operands the parameters are computed from the data
+    (dynamic quantization) and returned as extra results: the scale and, for
+    an asymmetric scheme, the zero point. With `scale` (and `zero_point`)
+    operands (static quantization) only the quantized tensor is returned.
+
+    Scale shapes: `[]` per tensor, the input shape without its last dimension
+    per token/channel, and that shape with `ceil(K / group_size)` appended per
+    group. Exact rounding rules: docs/Semantics.md.
+
+    ```mlir
+    %t, %a = bwta.quantize %x {scheme = #bwta.scheme<granularity = per_token,
+        threshold = #bwta.threshold<mean_abs, 0.7>>}
+        : tensor<3x77xf32> -> tensor<3x77x!bwta.ternary>, tensor<3xf32>
+    ```
+  }];
+  let arguments = (ins BWTA_StaticFloatTensor:$input,
+                       Optional<BWTA_ScaleTensor>:$scale,
+                       Optional<BWTA_ZeroPointTensor>:$zero_point,
+                       BWTA_SchemeAttr:$scheme);
+  let results = (outs BWTA_QuantizedTensor:$result,
+                      Optional<BWTA_ScaleTensor>:$result_scale,
+                      Optional<BWTA_ZeroPointTensor>:$result_zero_point);
+  let assemblyFormat = [{
+    $input (`scale` `(` $scale^ `:` type($scale) `)`)?
+    (`zero_point` `(` $zero_point^ `:` type($zero_point) `)`)?
+    attr-dict `:` type($input) `->` type($result)
+    (`,` type($result_scale)^)? (`,` type($result_zero_point)^)?
+  }];
+  let hasVerifier = 1;
+}
+
+def BWTA_DequantizeOp : BWTA_Op<"dequantize", [Pure]> {
+  let summary = "map quantized levels back to floats: (q − zero_point) · scale";
+  let description = [{
+    Scale and zero-point shapes follow `bwta.quantize`; `group_size` is
+    required when they are per group.
+
+    ```mlir
+    %y = bwta.dequantize %q, %s : tensor<3x77x!bwta.int<4>>, tensor<3xf32> -> tensor<3x77xf32>
+    ```
+  }];
+  let arguments = (ins BWTA_QuantizedTensor:$input, BWTA_ScaleTensor:$scale,
+                       Optional<BWTA_ZeroPointTensor>:$zero_point,
+                       OptionalAttr<ConfinedAttr<I64Attr, [IntPositive]>>:$group_size);
+  let results = (outs BWTA_StaticFloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $scale (`zero_point` `(` $zero_point^ `:` type($zero_point) `)`)?
+    attr-dict `:` type($input) `,` type($scale) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Quantized matmuls
+//===----------------------------------------------------------------------===//
+
+class BWTA_QMatmulBase<string mnemonic, string rankDoc>
+    : BWTA_Op<mnemonic, [Pure, AttrSizedOperandSegments]> {
+  let arguments = (ins BWTA_QuantizedTensor:$lhs, BWTA_QuantizedTensor:$rhs,
+                       BWTA_ScaleTensor:$lhs_scale, BWTA_ScaleTensor:$rhs_scale,
+                       Optional<BWTA_ZeroPointTensor>:$lhs_zero_point,
+                       Optional<BWTA_ZeroPointTensor>:$rhs_zero_point,
+                       Optional<BWTA_ScaleTensor>:$bias,
+                       OptionalAttr<ConfinedAttr<I64Attr, [IntPositive]>>:$group_size);
+  let results = (outs BWTA_ResultFloatTensor:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs `scales` `(` $lhs_scale `,` $rhs_scale `)`
+    (`lhs_zero_point` `(` $lhs_zero_point^ `)`)?
+    (`rhs_zero_point` `(` $rhs_zero_point^ `)`)?
+    (`bias` `(` $bias^ `)`)?
+    attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def BWTA_QMatmulOp : BWTA_QMatmulBase<"qmatmul", "2"> {
+  let summary = "quantized linear layer: lhs[M,K] · rhs[N,K]ᵀ → [M,N]";
+  let description = [{
+    `Y[m,n] = Σ_g sl[m,g]·sr[n,g]·Σ_{k∈g} (ql[m,k] − zl[m,g])·(qr[n,k] − zr[n,g]) + bias[n]`
+    with int32 accumulation (wrapping) and f32 arithmetic, rounded to the
+    result type at the end. Without `group_size` there is one group (all of
+    K). Scales and zero points per tensor (`[]`), per row (`[M]`, `[N]`) or,
+    with `group_size`, per group (`[M, G]`, `[N, G]`, G = ceil(K/group_size)).
+    The weight operand is K-contiguous ("NT"), as stored by linear layers.
+
+    ```mlir
+    %y = bwta.qmatmul %x, %w scales(%sx, %sw) bias(%b)
+        : (tensor<3x77x!bwta.ternary>, tensor<5x77x!bwta.binary>,
+           tensor<3xf32>, tensor<5xf32>, tensor<5xf32>) -> tensor<3x5xf32>
+    ```
+  }];
+}
+
+def BWTA_BatchQMatmulOp : BWTA_QMatmulBase<"batch_qmatmul", "3"> {
+  let summary = "batched quantized matmul: lhs[B,M,K] · rhs[B,N,K]ᵀ → [B,M,N]";
+  let description = [{
+    The attention form: Q·Kᵀ with ternary Q and K, and P·V with {0,1}
+    probabilities (`!bwta.int<1, unsigned>`) and ternary Vᵀ (V transposed so
+    that the reduction dimension is last on both sides). Semantics as
+    `bwta.qmatmul` per batch; scales are `[]`, `[B,M]`/`[B,N]` or per group
+    `[B,M,G]`/`[B,N,G]`; the bias, if any, is `[N]`.
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// Bit planes and packing
+//===----------------------------------------------------------------------===//
+
+def BWTA_SplitPlanesOp : BWTA_Op<"split_planes", [Pure]> {
+  let summary = "split quantized values into their bit planes";
+  let description = [{
+    Result `[P, d...]` of `i1`: plane i of the element type's decomposition
+    `value = offset + Σ_i c_i·bit_i` (binary: b; ternary: p, n; k-bit: two's
+    complement bits, least significant first).
+
+    ```mlir
+    %p = bwta.split_planes %t : tensor<3x77x!bwta.ternary> -> tensor<2x3x77xi1>
+    ```
+  }];
+  let arguments = (ins BWTA_QuantizedTensor:$input);
+  let results = (outs BWTA_PlaneTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def BWTA_CombinePlanesOp : BWTA_Op<"combine_planes", [Pure]> {
+  let summary = "recombine bit planes into quantized values";
+  let description = [{
+    Inverse of `bwta.split_planes`: `value = offset + Σ_i c_i·bit_i`. Bit
+    patterns outside the type's level set (e.g. p = n = 1 for ternary, or
+    3-bit patterns above 2 for `!bwta.int<2, balanced>`) are clamped into it.
+  }];
+  let arguments = (ins BWTA_PlaneTensor:$input);
+  let results = (outs BWTA_QuantizedTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def BWTA_PackOp : BWTA_Op<"pack", [Pure]> {
+  let summary = "pack bit planes into words (adds a #bwta.packed encoding)";
+  let description = [{
+    The result has the same shape and element type and carries a
+    `#bwta.packed` encoding; its storage is described there.
+
+    ```mlir
+    %p = bwta.pack %t : tensor<3x77x!bwta.ternary>
+                     -> tensor<3x77x!bwta.ternary, #bwta.packed<planes = 2>>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$input);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def BWTA_UnpackOp : BWTA_Op<"unpack", [Pure]> {
+  let summary = "unpack words back into unpacked values";
+  let arguments = (ins AnyRankedTensor:$input);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def BWTA_PlaneMatmulOp : BWTA_Op<"plane_matmul", [Pure]> {
+  let summary = "all-pairs binary plane matmul by AND-popcount";
+  let description = [{
+    `R[i, j, b..., m, n] = Σ_k lhs[i, b..., m, k] ∧ rhs[j, b..., n, k]`
+    (popcount of the AND, int32). Operands are plane tensors `[P, M, K]` or
+    batched `[P, B, M, K]`, both unpacked or both packed with the same layout
+    (same word, K order and tiles), so that their bit orders agree. This is
+    the only binary product bwta emits: XOR-popcount is emulated on sm_90.
+
+    ```mlir
+    %r = bwta.plane_matmul %x, %w : tensor<2x3x77xi1>, tensor<1x5x77xi1>
+                                 -> tensor<2x1x3x5xi32>
+    ```
+  }];
+  let arguments = (ins BWTA_PlaneTensor:$lhs, BWTA_PlaneTensor:$rhs);
+  let results = (outs BWTA_AccumulatorTensor:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Weights
+//===----------------------------------------------------------------------===//
+
+def BWTA_WeightOp : BWTA_Op<"weight", [Pure]> {
+  let summary = "reference to an external weight tensor, by name";
+  let description = [{
+    Weights are never inlined as constants: they are named, and resolved
+    from a weight file (safetensors) by whatever consumes the IR
+    (`bwta-cpu-reference` with its `weights` option; the bundle emitter).
+    Float weights are stored with their own dtype; quantized weights as
+    int8 levels.
+
+    ```mlir
+    %w = bwta.weight "layers.0.attn.q_proj.weight" : tensor<64x64xf32>
+    ```
+  }];
+  let arguments = (ins StrAttr:$name);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "$name attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
+#endif // BWTA_OPS_TD
