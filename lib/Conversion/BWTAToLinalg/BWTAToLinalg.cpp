@@ -1,13 +1,103 @@
+//===- BWTAToLinalg.cpp - the convert-bwta-to-linalg pass -----------------===//
+//
+// Lowers every bwta op to linalg/tensor/arith/math/scf so that the result can
+// be bufferized and run on the CPU: the semantic oracle of bwta.
+//
+//===----------------------------------------------------------------------===//
+#include "LoweringUtils.h"
+
 #include "bwta/Conversion/Passes.h"
-#include "bwta/Dialect/BWTA/IR/BWTA.h"
+#include "bwta/Support/Safetensors.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Func/Transforms/FuncConversions.h"
+
 namespace bwta {
 #define GEN_PASS_DEF_CONVERTBWTATOLINALGPASS
 #include "bwta/Conversion/Passes.h.inc"
-}
+} // namespace bwta
+
 using namespace mlir;
+using namespace bwta;
+using namespace bwta::lowering;
+
 namespace {
-struct ConvertBWTAToLinalgPass : bwta::impl::ConvertBWTAToLinalgPassBase<ConvertBWTAToLinalgPass> {
-  using Base::Base;
-  void runOnOperation() override {}
+
+/// Quantized tensors hold their levels as i8; packed tensors become their
+/// word storage (docs/Semantics.md, "pack").
+class ReferenceTypeConverter : public TypeConverter {
+public:
+  ReferenceTypeConverter() {
+    addConversion([](Type type) { return type; });
+    addConversion([](RankedTensorType type) -> Type {
+      if (std::optional<PackedGeometry> geometry = getPackedGeometry(type))
+        return geometry->storageType(type.getContext());
+      if (isa<QuantizedType>(type.getElementType()))
+        return RankedTensorType::get(type.getShape(),
+                                     IntegerType::get(type.getContext(), 8));
+      return type;
+    });
+  }
 };
-}
+
+struct ConvertBWTAToLinalgPass
+    : bwta::impl::ConvertBWTAToLinalgPassBase<ConvertBWTAToLinalgPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    MLIRContext *context = &getContext();
+
+    std::unique_ptr<SafetensorsFile> weights;
+    if (!weightsPath.empty()) {
+      std::string error;
+      weights = SafetensorsFile::open(weightsPath, error);
+      if (!weights) {
+        module.emitError() << error;
+        return signalPassFailure();
+      }
+    }
+    bool weightsOk = true;
+    module.walk([&](WeightOp op) {
+      weightsOk &= succeeded(checkWeight(op, weights.get(), weightsPath));
+      ++numWeightsLoaded;
+    });
+    if (!weightsOk)
+      return signalPassFailure();
+    module.walk([&](Operation *op) {
+      if (isa<BWTADialect>(op->getDialect()))
+        ++numLoweredOps;
+    });
+
+    ReferenceTypeConverter converter;
+    RewritePatternSet patterns(context);
+    populateQuantizeLoweringPatterns(converter, patterns);
+    populateMatmulLoweringPatterns(converter, patterns);
+    populatePlaneLoweringPatterns(converter, patterns);
+    populateWeightLoweringPatterns(converter, patterns, weights.get(),
+                                   weightsPath);
+    populateFunctionOpInterfaceTypeConversionPattern<func::FuncOp>(patterns,
+                                                                   converter);
+    populateCallOpTypeConversionPattern(patterns, converter);
+    populateReturnOpTypeConversionPattern(patterns, converter);
+
+    ConversionTarget target(*context);
+    target.addIllegalDialect<BWTADialect>();
+    target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect,
+                           math::MathDialect, scf::SCFDialect,
+                           tensor::TensorDialect>();
+    target.addDynamicallyLegalOp<func::FuncOp>([&](func::FuncOp op) {
+      return converter.isSignatureLegal(op.getFunctionType()) &&
+             converter.isLegal(&op.getBody());
+    });
+    target.addDynamicallyLegalOp<func::CallOp, func::ReturnOp>(
+        [&](Operation *op) { return converter.isLegal(op); });
+    target.markUnknownOpDynamicallyLegal(
+        [&](Operation *op) { return converter.isLegal(op); });
+
+    if (failed(applyPartialConversion(module, target, std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+} // namespace

@@ -1,0 +1,105 @@
+//===- MatmulLowering.cpp - bwta.qmatmul / bwta.batch_qmatmul -------------===//
+//
+// Y[m,n] = Σ_g (f32(acc_g) · sl[m,g]) · sr[n,g] + bias[n], with the int32
+// group accumulators acc_g computed directly from the levels and zero points
+// (docs/Semantics.md): deliberately not the BTC expansion it is checked
+// against.
+//
+//===----------------------------------------------------------------------===//
+#include "LoweringUtils.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+using namespace mlir;
+using namespace bwta;
+using namespace bwta::lowering;
+
+namespace {
+
+template <typename OpTy>
+struct QMatmulLowering : OpConversionPattern<OpTy> {
+  using OpConversionPattern<OpTy>::OpConversionPattern;
+  using OpAdaptor = typename OpTy::Adaptor;
+
+  LogicalResult
+  matchAndRewrite(OpTy op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto resultType = op.getResult().getType();
+    int64_t k = op.getLhs().getType().getShape().back();
+    std::optional<int64_t> groupSize = op.getGroupSize();
+    int64_t numGroups = getNumGroups(k, groupSize);
+    int64_t span = groupSize.value_or(k);
+    Type i32 = rewriter.getI32Type();
+
+    Value result = buildTensor(
+        rewriter, op.getLoc(), resultType,
+        [&](OpBuilder &b, Location l, ArrayRef<Value> indices) -> Value {
+          // indices = [(batch,) m, n]
+          SmallVector<Value> lhsRow(indices.drop_back());
+          SmallVector<Value> rhsRow(indices.drop_back(2));
+          rhsRow.push_back(indices.back());
+          Value kEnd = indexConst(b, l, k);
+
+          auto groups = buildLoop(
+              b, l, indexConst(b, l, 0), indexConst(b, l, numGroups),
+              {f32Const(b, l, 0.0)},
+              [&](OpBuilder &gb, Location gl, Value g, ValueRange y) {
+                Value zl = adaptor.getLhsZeroPoint()
+                               ? extractParam(gb, gl, adaptor.getLhsZeroPoint(),
+                                              lhsRow, g)
+                               : intConst(gb, gl, i32, 0);
+                Value zr = adaptor.getRhsZeroPoint()
+                               ? extractParam(gb, gl, adaptor.getRhsZeroPoint(),
+                                              rhsRow, g)
+                               : intConst(gb, gl, i32, 0);
+                Value begin =
+                    arith::MulIOp::create(gb, gl, g, indexConst(gb, gl, span));
+                Value end = arith::MinUIOp::create(
+                    gb, gl,
+                    arith::AddIOp::create(gb, gl, begin,
+                                          indexConst(gb, gl, span)),
+                    kEnd);
+                Value acc = buildLoop(
+                    gb, gl, begin, end, {intConst(gb, gl, i32, 0)},
+                    [&](OpBuilder &kb, Location kl, Value kk, ValueRange it) {
+                      SmallVector<Value> li(lhsRow), ri(rhsRow);
+                      li.push_back(kk);
+                      ri.push_back(kk);
+                      Value ql = arith::SubIOp::create(
+                          kb, kl, extractI32(kb, kl, adaptor.getLhs(), li), zl);
+                      Value qr = arith::SubIOp::create(
+                          kb, kl, extractI32(kb, kl, adaptor.getRhs(), ri), zr);
+                      Value product = arith::MulIOp::create(kb, kl, ql, qr);
+                      return SmallVector<Value>{
+                          arith::AddIOp::create(kb, kl, it[0], product)};
+                    })[0];
+                Value sl = extractParam(gb, gl, adaptor.getLhsScale(), lhsRow, g);
+                Value sr = extractParam(gb, gl, adaptor.getRhsScale(), rhsRow, g);
+                Value term = arith::SIToFPOp::create(gb, gl, gb.getF32Type(), acc);
+                term = arith::MulFOp::create(gb, gl, term, sl);
+                term = arith::MulFOp::create(gb, gl, term, sr);
+                return SmallVector<Value>{
+                    arith::AddFOp::create(gb, gl, y[0], term)};
+              });
+          Value y = groups[0];
+          if (Value bias = adaptor.getBias())
+            y = arith::AddFOp::create(
+                b, l, y,
+                tensor::ExtractOp::create(b, l, bias, ValueRange{indices.back()}));
+          if (resultType.getElementType() != y.getType())
+            y = arith::TruncFOp::create(b, l, resultType.getElementType(), y);
+          return y;
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+} // namespace
+
+void lowering::populateMatmulLoweringPatterns(const TypeConverter &converter,
+                                            RewritePatternSet &patterns) {
+  patterns.add<QMatmulLowering<QMatmulOp>, QMatmulLowering<BatchQMatmulOp>>(
+      converter, patterns.getContext());
+}

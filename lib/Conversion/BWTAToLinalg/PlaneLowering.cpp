@@ -1,0 +1,256 @@
+//===- PlaneLowering.cpp - bit planes, packing and AND-popcount -----------===//
+#include "LoweringUtils.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+using namespace mlir;
+using namespace bwta;
+using namespace bwta::lowering;
+
+namespace {
+
+/// Row dimensions of a logical tensor: all but K, and for an i1 plane tensor
+/// also all but the leading plane dimension.
+ArrayRef<int64_t> rowShapeOf(RankedTensorType type) {
+  ArrayRef<int64_t> rows = type.getShape().drop_back();
+  return type.getElementType().isSignlessInteger(1) ? rows.drop_front() : rows;
+}
+
+/// Bit (plane, row, k) of an unpacked quantized (i8 levels) or i1 plane tensor.
+Value unpackedBit(OpBuilder &b, Location loc, RankedTensorType logicalType,
+                  Value values, Value plane, ArrayRef<Value> rowIndices,
+                  Value k) {
+  SmallVector<Value> indices;
+  auto quantized = dyn_cast<QuantizedType>(logicalType.getElementType());
+  if (!quantized)
+    indices.push_back(plane);
+  llvm::append_range(indices, rowIndices);
+  indices.push_back(k);
+  if (!quantized)
+    return tensor::ExtractOp::create(b, loc, values, indices);
+  return emitPlaneBit(b, loc, quantized, extractI32(b, loc, values, indices),
+                      plane);
+}
+
+/// Bit (plane, row, k) of packed storage.
+Value packedBit(OpBuilder &b, Location loc, const PackedGeometry &geometry,
+                Value storage, Value plane, Value row, Value k) {
+  Value wordBits = indexConst(b, loc, geometry.layout.getWord());
+  Value word = geometry.loadWord(b, loc, storage, plane, row,
+                                 arith::DivUIOp::create(b, loc, k, wordBits));
+  Value position = geometry.bitPosition(
+      b, loc, arith::RemUIOp::create(b, loc, k, wordBits));
+  Type wordType = word.getType();
+  Value shift = arith::IndexCastOp::create(b, loc, wordType, position);
+  Value shifted = arith::ShRUIOp::create(b, loc, word, shift);
+  return arith::TruncIOp::create(b, loc, b.getI1Type(), shifted);
+}
+
+struct SplitPlanesLowering : OpConversionPattern<SplitPlanesOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(SplitPlanesOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto type = cast<QuantizedType>(op.getInput().getType().getElementType());
+    Value result = buildTensor(
+        rewriter, op.getLoc(), op.getResult().getType(),
+        [&](OpBuilder &b, Location l, ArrayRef<Value> indices) {
+          Value level = extractI32(b, l, adaptor.getInput(), indices.drop_front());
+          return emitPlaneBit(b, l, type, level, indices.front());
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct CombinePlanesLowering : OpConversionPattern<CombinePlanesOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(CombinePlanesOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto type = cast<QuantizedType>(op.getResult().getType().getElementType());
+    auto resultType = cast<RankedTensorType>(
+        getTypeConverter()->convertType(op.getResult().getType()));
+    Value result = buildTensor(
+        rewriter, op.getLoc(), resultType,
+        [&](OpBuilder &b, Location l, ArrayRef<Value> indices) -> Value {
+          SmallVector<Value> bits;
+          for (unsigned plane = 0; plane < type.getNumPlanes(); ++plane) {
+            SmallVector<Value> at{indexConst(b, l, plane)};
+            llvm::append_range(at, indices);
+            bits.push_back(tensor::ExtractOp::create(b, l, adaptor.getInput(), at));
+          }
+          Value level = emitCombinePlanes(b, l, type, bits);
+          return arith::TruncIOp::create(b, l, resultType.getElementType(), level);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct PackLowering : OpConversionPattern<PackOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(PackOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    RankedTensorType logicalType = op.getInput().getType();
+    PackedGeometry geometry = *getPackedGeometry(op.getResult().getType());
+    RankedTensorType storageType = geometry.storageType(rewriter.getContext());
+    ArrayRef<int64_t> rowShape = rowShapeOf(logicalType);
+    unsigned wordBits = geometry.layout.getWord();
+    Type wordType = storageType.getElementType();
+
+    Value result = buildTensor(
+        rewriter, op.getLoc(), storageType,
+        [&](OpBuilder &b, Location l, ArrayRef<Value> at) -> Value {
+          // at = [plane, rowTile, kTile, rowInTile, wordInTile]
+          Value row = arith::AddIOp::create(
+              b, l,
+              arith::MulIOp::create(b, l, at[1], indexConst(b, l, geometry.tileRows)),
+              at[3]);
+          Value wordIndex = arith::AddIOp::create(
+              b, l,
+              arith::MulIOp::create(b, l, at[2], indexConst(b, l, geometry.tileWords)),
+              at[4]);
+          Value rowInBounds = arith::CmpIOp::create(
+              b, l, arith::CmpIPredicate::ult, row, indexConst(b, l, geometry.rows));
+          Value safeRow = arith::SelectOp::create(b, l, rowInBounds, row,
+                                                  indexConst(b, l, 0));
+          SmallVector<Value> rowIndices = delinearize(b, l, safeRow, rowShape);
+          Value firstK =
+              arith::MulIOp::create(b, l, wordIndex, indexConst(b, l, wordBits));
+          return buildLoop(
+              b, l, indexConst(b, l, 0), indexConst(b, l, wordBits),
+              {intConst(b, l, wordType, 0)},
+              [&](OpBuilder &jb, Location jl, Value j, ValueRange word) {
+                Value k = arith::AddIOp::create(jb, jl, firstK, j);
+                Value kInBounds = arith::CmpIOp::create(
+                    jb, jl, arith::CmpIPredicate::ult, k,
+                    indexConst(jb, jl, geometry.k));
+                Value inBounds =
+                    arith::AndIOp::create(jb, jl, rowInBounds, kInBounds);
+                Value safeK = arith::SelectOp::create(jb, jl, kInBounds, k,
+                                                      indexConst(jb, jl, 0));
+                Value bit = unpackedBit(jb, jl, logicalType, adaptor.getInput(),
+                                        at[0], rowIndices, safeK);
+                bit = arith::AndIOp::create(jb, jl, bit, inBounds);
+                Value wide = arith::ExtUIOp::create(jb, jl, wordType, bit);
+                Value shift = arith::IndexCastOp::create(
+                    jb, jl, wordType, geometry.bitPosition(jb, jl, j));
+                Value placed = arith::ShLIOp::create(jb, jl, wide, shift);
+                return SmallVector<Value>{
+                    arith::OrIOp::create(jb, jl, word[0], placed)};
+              })[0];
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct UnpackLowering : OpConversionPattern<UnpackOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(UnpackOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    RankedTensorType logicalType = op.getResult().getType();
+    PackedGeometry geometry = *getPackedGeometry(op.getInput().getType());
+    auto resultType =
+        cast<RankedTensorType>(getTypeConverter()->convertType(logicalType));
+    ArrayRef<int64_t> rowShape = rowShapeOf(logicalType);
+    auto quantized = dyn_cast<QuantizedType>(logicalType.getElementType());
+
+    Value result = buildTensor(
+        rewriter, op.getLoc(), resultType,
+        [&](OpBuilder &b, Location l, ArrayRef<Value> indices) -> Value {
+          Value k = indices.back();
+          ArrayRef<Value> rowIndices = indices.drop_back();
+          if (!quantized) {
+            Value row = linearize(b, l, rowIndices.drop_front(), rowShape);
+            return packedBit(b, l, geometry, adaptor.getInput(),
+                             rowIndices.front(), row, k);
+          }
+          Value row = linearize(b, l, rowIndices, rowShape);
+          SmallVector<Value> bits;
+          for (unsigned plane = 0; plane < quantized.getNumPlanes(); ++plane)
+            bits.push_back(packedBit(b, l, geometry, adaptor.getInput(),
+                                     indexConst(b, l, plane), row, k));
+          Value level = emitCombinePlanes(b, l, quantized, bits);
+          return arith::TruncIOp::create(b, l, resultType.getElementType(), level);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct PlaneMatmulLowering : OpConversionPattern<PlaneMatmulOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(PlaneMatmulOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    RankedTensorType lhsType = op.getLhs().getType();
+    RankedTensorType rhsType = op.getRhs().getType();
+    bool batched = lhsType.getRank() == 4;
+    int64_t k = lhsType.getShape().back();
+    std::optional<PackedGeometry> lhsPacked = getPackedGeometry(lhsType);
+    std::optional<PackedGeometry> rhsPacked = getPackedGeometry(rhsType);
+    Type i32 = rewriter.getI32Type();
+
+    Value result = buildTensor(
+        rewriter, op.getLoc(), op.getResult().getType(),
+        [&](OpBuilder &b, Location l, ArrayRef<Value> at) -> Value {
+          // at = [i, j, (batch,) m, n]
+          Value i = at[0], j = at[1], m = at[at.size() - 2], n = at.back();
+          SmallVector<Value> lhsRow, rhsRow;
+          if (batched) {
+            lhsRow.push_back(at[2]);
+            rhsRow.push_back(at[2]);
+          }
+          lhsRow.push_back(m);
+          rhsRow.push_back(n);
+          Value zero = intConst(b, l, i32, 0);
+          if (!lhsPacked) {
+            return buildLoop(
+                b, l, indexConst(b, l, 0), indexConst(b, l, k), {zero},
+                [&](OpBuilder &kb, Location kl, Value kk, ValueRange acc) {
+                  Value x = unpackedBit(kb, kl, lhsType, adaptor.getLhs(), i,
+                                        lhsRow, kk);
+                  Value w = unpackedBit(kb, kl, rhsType, adaptor.getRhs(), j,
+                                        rhsRow, kk);
+                  Value both = arith::AndIOp::create(kb, kl, x, w);
+                  return SmallVector<Value>{arith::AddIOp::create(
+                      kb, kl, acc[0], arith::ExtUIOp::create(kb, kl, i32, both))};
+                })[0];
+          }
+          Value lhsLinear = linearize(b, l, lhsRow, rowShapeOf(lhsType));
+          Value rhsLinear = linearize(b, l, rhsRow, rowShapeOf(rhsType));
+          return buildLoop(
+              b, l, indexConst(b, l, 0), indexConst(b, l, lhsPacked->wordsPerRow),
+              {zero},
+              [&](OpBuilder &wb, Location wl, Value word, ValueRange acc) {
+                Value x = lhsPacked->loadWord(wb, wl, adaptor.getLhs(), i,
+                                              lhsLinear, word);
+                Value w = rhsPacked->loadWord(wb, wl, adaptor.getRhs(), j,
+                                              rhsLinear, word);
+                Value ones = math::CtPopOp::create(
+                    wb, wl, arith::AndIOp::create(wb, wl, x, w));
+                if (ones.getType() != i32)
+                  ones = arith::TruncIOp::create(wb, wl, i32, ones);
+                return SmallVector<Value>{
+                    arith::AddIOp::create(wb, wl, acc[0], ones)};
+              })[0];
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+} // namespace
+
+void lowering::populatePlaneLoweringPatterns(const TypeConverter &converter,
+                                           RewritePatternSet &patterns) {
+  patterns.add<SplitPlanesLowering, CombinePlanesLowering, PackLowering,
+               UnpackLowering, PlaneMatmulLowering>(converter,
+                                                    patterns.getContext());
+}
