@@ -22,6 +22,8 @@ config.substitutions.append(("%test_inputs", os.path.join(config.test_source_roo
 
 llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
 llvm_config.use_default_substitutions()
+# `not`, `count` and FileCheck come from the LLVM tools directory.
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 
 tool_dirs = [config.bwta_tools_dir, config.mlir_tools_dir, config.llvm_tools_dir]
 tools = ["bwta-opt", "mlir-runner", ToolSubst("%python", config.python_executable)]
