@@ -5,10 +5,30 @@
 #include "mlir/IR/DialectImplementation.h"
 #include "llvm/ADT/TypeSwitch.h"
 
+#include <charconv>
+#include <cmath>
+
 using namespace mlir;
 using namespace bwta;
 
 #include "bwta/Dialect/BWTA/IR/BWTAEnums.cpp.inc"
+
+/// Prints a threshold factor as the shortest text that reads back to the same
+/// double (0.7, not 0.69999...), made a float literal the MLIR lexer accepts:
+/// 5 -> 5.0, 1e-10 -> 1.0e-10.
+static void printFactor(llvm::raw_ostream &os, double value) {
+  char text[32];
+  auto result = std::to_chars(text, text + sizeof(text), value);
+  StringRef shortest(text, result.ptr - text);
+  if (shortest.contains('.') || !std::isfinite(value)) {
+    os << shortest;
+    return;
+  }
+  auto [mantissa, exponent] = shortest.split('e');
+  os << mantissa << ".0";
+  if (!exponent.empty())
+    os << 'e' << exponent;
+}
 
 #define GET_ATTRDEF_CLASSES
 #include "bwta/Dialect/BWTA/IR/BWTAAttrs.cpp.inc"
@@ -23,9 +43,13 @@ void BWTADialect::registerAttributes() {
 LogicalResult ThresholdAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                                     ThresholdPolicy policy, APFloat factor) {
   double value = factor.convertToDouble();
-  if (!std::isfinite(value) || value < 0)
-    return emitError() << "threshold factor must be finite and >= 0, got "
-                       << value;
+  if (!std::isfinite(value) || value < 0) {
+    InFlightDiagnostic diag = emitError();
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    printFactor(os, value);
+    return diag << "threshold factor must be finite and >= 0, got " << text;
+  }
   return success();
 }
 
@@ -74,6 +98,9 @@ LogicalResult PackedLayoutAttr::verifyEncoding(
       return emitError() << "packed plane tensor needs rank >= 2 (planes "
                             "first, K last), got rank "
                          << shape.size();
+    if (ShapedType::isDynamic(shape[0]))
+      return emitError() << "packed plane tensor needs a static plane "
+                            "dimension (the first), got ?";
     if (shape[0] != static_cast<int64_t>(getPlanes()))
       return emitError() << "packed layout has " << getPlanes()
                          << " plane(s) but the plane dimension is "

@@ -7,7 +7,6 @@
 #define BWTA_DIALECT_BWTA_IR_BWTA_H
 
 #include "mlir/Bytecode/BytecodeOpInterface.h"
-#include <charconv>
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/TensorEncoding.h"

@@ -69,12 +69,9 @@ def BWTA_FactorParameter : APFloatParameter<"a non-negative factor"> {
       return ::mlir::failure();
     return ::llvm::APFloat(value);
   }() }];
-  // Shortest text that reads back to the same double: 0.7, not 0.69999...
-  let printer = [{ [&] {
-    char text[32];
-    auto result = std::to_chars(text, text + sizeof(text), $_self.convertToDouble());
-    $_printer << ::llvm::StringRef(text, result.ptr - text);
-  }() }];
+  // Shortest text that reads back to the same double (0.7, not 0.69999...),
+  // as a float literal the parser accepts (5.0, 1.0e-10): see printFactor.
+  let printer = [{ printFactor($_printer.getStream(), $_self.convertToDouble()) }];
 }
 
 def BWTA_ThresholdAttr : BWTA_Attr<"Threshold", "threshold"> {
@@ -96,22 +93,27 @@ def BWTA_ThresholdAttr : BWTA_Attr<"Threshold", "threshold"> {
 def BWTA_SchemeAttr : BWTA_Attr<"Scheme", "scheme"> {
   let summary = "quantization scheme: granularity, mode, ternary threshold";
   let description = [{
+    `per_token` and `per_channel` both mean one scale per row of a tensor
+    whose last dimension is the reduction dimension K (tokens for
+    activations, output channels for weights); `per_group` uses one scale per
+    `group_size` consecutive K elements of a row. `asymmetric` adds a zero
+    point (k-bit results only). The threshold applies to ternary results
+    only. Parameters with their default value are omitted when printed.
+
     ```mlir
     #bwta.scheme<granularity = per_token>
     #bwta.scheme<granularity = per_group, group_size = 64, mode = asymmetric>
     #bwta.scheme<granularity = per_token, threshold = #bwta.threshold<mean_abs, 0.7>>
     ```
-    `per_token` and `per_channel` both mean one scale per row of a tensor
-    whose last dimension is the reduction dimension K (tokens for
-    activations, output channels for weights); `per_group` uses one scale per
-    `group_size` consecutive K elements of a row. The threshold applies to
-    ternary results only.
   }];
   let parameters = (ins
     EnumParameter<BWTA_Granularity>:$granularity,
-    DefaultValuedParameter<"int64_t", "0">:$group_size,
-    DefaultValuedParameter<"::bwta::QuantMode", "::bwta::QuantMode::Symmetric">:$mode,
-    OptionalParameter<"::bwta::ThresholdAttr">:$threshold);
+    DefaultValuedParameter<"int64_t", "0",
+        "K elements per scale group (per_group only, > 0 there)">:$group_size,
+    DefaultValuedParameter<"::bwta::QuantMode", "::bwta::QuantMode::Symmetric",
+        "symmetric (default) or asymmetric (with a zero point)">:$mode,
+    OptionalParameter<"::bwta::ThresholdAttr",
+        "ternary threshold (absent: mean_abs 0.7 if dynamic, α/2 if static)">:$threshold);
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;
 }
@@ -133,11 +135,12 @@ def BWTA_PackedLayoutAttr : BWTA_Attr<"PackedLayout", "packed", [
     `planes`.
   }];
   let parameters = (ins
-    "unsigned":$planes,
-    DefaultValuedParameter<"unsigned", "32">:$word,
-    DefaultValuedParameter<"::bwta::KOrder", "::bwta::KOrder::LsbFirst">:$k_order,
-    DefaultValuedParameter<"unsigned", "1">:$tile_rows,
-    DefaultValuedParameter<"unsigned", "1">:$tile_words);
+    AttrParameter<"unsigned", "number of bit planes, 1..16">:$planes,
+    DefaultValuedParameter<"unsigned", "32", "word size in bits: 32 (default) or 64">:$word,
+    DefaultValuedParameter<"::bwta::KOrder", "::bwta::KOrder::LsbFirst",
+        "bit of element k in its word: lsb_first (default) or msb_first">:$k_order,
+    DefaultValuedParameter<"unsigned", "1", "rows per tile (default 1)">:$tile_rows,
+    DefaultValuedParameter<"unsigned", "1", "words of K per tile (default 1)">:$tile_words);
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;
 }

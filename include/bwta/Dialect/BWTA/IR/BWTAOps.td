@@ -11,49 +11,30 @@ include "mlir/Interfaces/SideEffectInterfaces.td"
 // Type constraints
 //===----------------------------------------------------------------------===//
 
-def BWTA_QuantizedTensor : Type<
+/// A ranked, statically shaped tensor whose element type satisfies
+/// `elementCond`, a C++ condition on `$elem`.
+class BWTA_StaticTensor<string elementCond, string summary> : Type<
     And<[CPred<"::llvm::isa<::mlir::RankedTensorType>($_self)">,
          CPred<"::llvm::cast<::mlir::RankedTensorType>($_self).hasStaticShape()">,
-         CPred<"::llvm::isa<::bwta::QuantizedType>(::llvm::cast<::mlir::RankedTensorType>($_self).getElementType())">]>,
-    "statically shaped tensor of bwta quantized values",
-    "::mlir::RankedTensorType">;
+         CPred<!subst("$elem",
+                      "::llvm::cast<::mlir::RankedTensorType>($_self).getElementType()",
+                      elementCond)>]>,
+    "statically shaped tensor of " # summary, "::mlir::RankedTensorType">;
 
-def BWTA_StaticFloatTensor : Type<
-    And<[CPred<"::llvm::isa<::mlir::RankedTensorType>($_self)">,
-         CPred<"::llvm::cast<::mlir::RankedTensorType>($_self).hasStaticShape()">,
-         CPred<"::llvm::isa<::mlir::FloatType>(::llvm::cast<::mlir::RankedTensorType>($_self).getElementType())">]>,
-    "statically shaped tensor of floats", "::mlir::RankedTensorType">;
-
-def BWTA_ScaleTensor : Type<
-    And<[CPred<"::llvm::isa<::mlir::RankedTensorType>($_self)">,
-         CPred<"::llvm::cast<::mlir::RankedTensorType>($_self).hasStaticShape()">,
-         CPred<"::llvm::cast<::mlir::RankedTensorType>($_self).getElementType().isF32()">]>,
-    "statically shaped tensor of f32 scales", "::mlir::RankedTensorType">;
-
-def BWTA_ZeroPointTensor : Type<
-    And<[CPred<"::llvm::isa<::mlir::RankedTensorType>($_self)">,
-         CPred<"::llvm::cast<::mlir::RankedTensorType>($_self).hasStaticShape()">,
-         CPred<"::llvm::cast<::mlir::RankedTensorType>($_self).getElementType().isSignlessInteger(32)">]>,
-    "statically shaped tensor of i32 zero points", "::mlir::RankedTensorType">;
-
-def BWTA_PlaneTensor : Type<
-    And<[CPred<"::llvm::isa<::mlir::RankedTensorType>($_self)">,
-         CPred<"::llvm::cast<::mlir::RankedTensorType>($_self).hasStaticShape()">,
-         CPred<"::llvm::cast<::mlir::RankedTensorType>($_self).getElementType().isSignlessInteger(1)">]>,
-    "statically shaped tensor of i1 bit planes", "::mlir::RankedTensorType">;
-
-def BWTA_AccumulatorTensor : Type<
-    And<[CPred<"::llvm::isa<::mlir::RankedTensorType>($_self)">,
-         CPred<"::llvm::cast<::mlir::RankedTensorType>($_self).hasStaticShape()">,
-         CPred<"::llvm::cast<::mlir::RankedTensorType>($_self).getElementType().isSignlessInteger(32)">]>,
-    "statically shaped tensor of i32 accumulators", "::mlir::RankedTensorType">;
-
-def BWTA_ResultFloatTensor : Type<
-    And<[CPred<"::llvm::isa<::mlir::RankedTensorType>($_self)">,
-         CPred<"::llvm::cast<::mlir::RankedTensorType>($_self).hasStaticShape()">,
-         Or<[CPred<"::llvm::cast<::mlir::RankedTensorType>($_self).getElementType().isF32()">,
-             CPred<"::llvm::cast<::mlir::RankedTensorType>($_self).getElementType().isF16()">]>]>,
-    "statically shaped tensor of f16 or f32", "::mlir::RankedTensorType">;
+def BWTA_QuantizedTensor : BWTA_StaticTensor<
+    "::llvm::isa<::bwta::QuantizedType>($elem)", "bwta quantized values">;
+def BWTA_StaticFloatTensor : BWTA_StaticTensor<
+    "::llvm::isa<::mlir::FloatType>($elem)", "floats">;
+def BWTA_ScaleTensor : BWTA_StaticTensor<"$elem.isF32()", "f32 scales">;
+def BWTA_BiasTensor : BWTA_StaticTensor<"$elem.isF32()", "f32 biases">;
+def BWTA_ZeroPointTensor : BWTA_StaticTensor<
+    "$elem.isSignlessInteger(32)", "i32 zero points">;
+def BWTA_PlaneTensor : BWTA_StaticTensor<
+    "$elem.isSignlessInteger(1)", "i1 bit planes">;
+def BWTA_AccumulatorTensor : BWTA_StaticTensor<
+    "$elem.isSignlessInteger(32)", "i32 accumulators">;
+def BWTA_ResultFloatTensor : BWTA_StaticTensor<
+    "($elem.isF32() || $elem.isF16())", "f16 or f32">;
 
 //===----------------------------------------------------------------------===//
 // Quantize / dequantize
@@ -120,13 +101,13 @@ def BWTA_DequantizeOp : BWTA_Op<"dequantize", [Pure]> {
 // Quantized matmuls
 //===----------------------------------------------------------------------===//
 
-class BWTA_QMatmulBase<string mnemonic, string rankDoc>
+class BWTA_QMatmulBase<string mnemonic>
     : BWTA_Op<mnemonic, [Pure, AttrSizedOperandSegments]> {
   let arguments = (ins BWTA_QuantizedTensor:$lhs, BWTA_QuantizedTensor:$rhs,
                        BWTA_ScaleTensor:$lhs_scale, BWTA_ScaleTensor:$rhs_scale,
                        Optional<BWTA_ZeroPointTensor>:$lhs_zero_point,
                        Optional<BWTA_ZeroPointTensor>:$rhs_zero_point,
-                       Optional<BWTA_ScaleTensor>:$bias,
+                       Optional<BWTA_BiasTensor>:$bias,
                        OptionalAttr<ConfinedAttr<I64Attr, [IntPositive]>>:$group_size);
   let results = (outs BWTA_ResultFloatTensor:$result);
   let assemblyFormat = [{
@@ -139,7 +120,7 @@ class BWTA_QMatmulBase<string mnemonic, string rankDoc>
   let hasVerifier = 1;
 }
 
-def BWTA_QMatmulOp : BWTA_QMatmulBase<"qmatmul", "2"> {
+def BWTA_QMatmulOp : BWTA_QMatmulBase<"qmatmul"> {
   let summary = "quantized linear layer: lhs[M,K] · rhs[N,K]ᵀ → [M,N]";
   let description = [{
     `Y[m,n] = Σ_g sl[m,g]·sr[n,g]·Σ_{k∈g} (ql[m,k] − zl[m,g])·(qr[n,k] − zr[n,g]) + bias[n]`
@@ -157,7 +138,7 @@ def BWTA_QMatmulOp : BWTA_QMatmulBase<"qmatmul", "2"> {
   }];
 }
 
-def BWTA_BatchQMatmulOp : BWTA_QMatmulBase<"batch_qmatmul", "3"> {
+def BWTA_BatchQMatmulOp : BWTA_QMatmulBase<"batch_qmatmul"> {
   let summary = "batched quantized matmul: lhs[B,M,K] · rhs[B,N,K]ᵀ → [B,M,N]";
   let description = [{
     The attention form: Q·Kᵀ with ternary Q and K, and P·V with {0,1}
@@ -165,6 +146,12 @@ def BWTA_BatchQMatmulOp : BWTA_QMatmulBase<"batch_qmatmul", "3"> {
     that the reduction dimension is last on both sides). Semantics as
     `bwta.qmatmul` per batch; scales are `[]`, `[B,M]`/`[B,N]` or per group
     `[B,M,G]`/`[B,N,G]`; the bias, if any, is `[N]`.
+
+    ```mlir
+    %s = bwta.batch_qmatmul %q, %k scales(%sq, %sk)
+        : (tensor<4x7x16x!bwta.ternary>, tensor<4x7x16x!bwta.ternary>,
+           tensor<4x7xf32>, tensor<4x7xf32>) -> tensor<4x7x7xf32>
+    ```
   }];
 }
 
@@ -195,6 +182,10 @@ def BWTA_CombinePlanesOp : BWTA_Op<"combine_planes", [Pure]> {
     Inverse of `bwta.split_planes`: `value = offset + Σ_i c_i·bit_i`. Bit
     patterns outside the type's level set (e.g. p = n = 1 for ternary, or
     3-bit patterns above 2 for `!bwta.int<2, balanced>`) are clamped into it.
+
+    ```mlir
+    %t = bwta.combine_planes %p : tensor<2x3x77xi1> -> tensor<3x77x!bwta.ternary>
+    ```
   }];
   let arguments = (ins BWTA_PlaneTensor:$input);
   let results = (outs BWTA_QuantizedTensor:$result);
@@ -221,6 +212,16 @@ def BWTA_PackOp : BWTA_Op<"pack", [Pure]> {
 
 def BWTA_UnpackOp : BWTA_Op<"unpack", [Pure]> {
   let summary = "unpack words back into unpacked values";
+  let description = [{
+    Inverse of `bwta.pack`: the result has the same shape and element type
+    and no encoding. For a quantized tensor the planes are recombined as
+    `bwta.combine_planes` does.
+
+    ```mlir
+    %t = bwta.unpack %p : tensor<3x77x!bwta.ternary, #bwta.packed<planes = 2>>
+                       -> tensor<3x77x!bwta.ternary>
+    ```
+  }];
   let arguments = (ins AnyRankedTensor:$input);
   let results = (outs AnyRankedTensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";

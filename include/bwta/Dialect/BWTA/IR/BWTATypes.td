@@ -39,8 +39,9 @@ def BWTA_IntType : BWTA_Type<"Int", "int", [
     planes; balanced needs k+1 planes (two's complement of k+1 bits).
   }];
   let parameters = (ins
-    "unsigned":$width,
-    DefaultValuedParameter<"::bwta::Signedness", "::bwta::Signedness::Signed">:$signedness);
+    TypeParameter<"unsigned", "bits per value k, 1..8">:$width,
+    DefaultValuedParameter<"::bwta::Signedness", "::bwta::Signedness::Signed",
+        "signed (default, omitted when printed), unsigned or balanced">:$signedness);
   let assemblyFormat = "`<` $width (`,` $signedness^)? `>`";
   let genVerifyDecl = 1;
 }
