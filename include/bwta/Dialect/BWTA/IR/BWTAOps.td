@@ -52,7 +52,8 @@ def BWTA_QuantizeOp : BWTA_Op<"quantize", [Pure, AttrSizedOperandSegments,
 
     Scale shapes: `[]` per tensor, the input shape without its last dimension
     per token/channel, and that shape with `ceil(K / group_size)` appended per
-    group. Exact rounding rules: docs/Semantics.md.
+    group. Exact rounding rules: docs/Semantics.md. Symmetric quantization
+    to `!bwta.int<1>` (levels {-1, 0}, no positive level) is rejected.
 
     ```mlir
     %t, %a = bwta.quantize %x {scheme = #bwta.scheme<granularity = per_token,
