@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 #include "bwta/Conversion/Passes.h"
 #include "bwta/Dialect/BWTA/IR/BWTA.h"
+#include "bwta/Dialect/BWTA/Transforms/Passes.h"
 #include "bwta/Pipelines/Pipelines.h"
 
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
@@ -16,6 +17,7 @@ int main(int argc, char **argv) {
   bwta::registerUpstreamDialects(registry);
   bwta::registerUpstreamPasses();
   bwta::registerBWTAConversionPasses();
+  bwta::registerBWTATransformsPasses();
   bwta::registerPipelines();
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "bwta optimizer driver\n", registry));

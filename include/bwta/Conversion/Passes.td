@@ -10,7 +10,8 @@ def ConvertBWTAToLinalgPass : Pass<"convert-bwta-to-linalg", "::mlir::ModuleOp">
     Implements the semantics of docs/Semantics.md with plain integer and
     float arithmetic, one output element at a time, so that the result is an
     obviously correct oracle rather than a fast kernel. Quantized tensors
-    become `i8` tensors holding their levels; packed tensors become
+    become `i8` tensors holding their levels (`i16` for 8-bit unsigned and
+    balanced types); packed tensors become
     `tensor<P x rowTiles x kTiles x tileRows x tileWords x iW>` storage.
     `bwta.weight` ops are resolved from the safetensors file named by
     `weights`; without it, they are an error.

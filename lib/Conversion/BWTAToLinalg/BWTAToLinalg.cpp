@@ -23,7 +23,8 @@ using namespace bwta::lowering;
 
 namespace {
 
-/// Quantized tensors hold their levels as i8; packed tensors become their
+/// Quantized tensors hold their levels as i8 (i16 for 8-bit unsigned and
+/// balanced types); packed tensors become their
 /// word storage (docs/Semantics.md, "pack").
 class ReferenceTypeConverter : public TypeConverter {
 public:
@@ -32,9 +33,9 @@ public:
     addConversion([](RankedTensorType type) -> Type {
       if (std::optional<PackedGeometry> geometry = getPackedGeometry(type))
         return geometry->storageType(type.getContext());
-      if (isa<QuantizedType>(type.getElementType()))
+      if (auto quantized = dyn_cast<QuantizedType>(type.getElementType()))
         return RankedTensorType::get(type.getShape(),
-                                     IntegerType::get(type.getContext(), 8));
+                                     getLevelStorageType(quantized));
       return type;
     });
   }

@@ -43,7 +43,7 @@ struct QMatmulLowering : OpConversionPattern<OpTy> {
 
           auto groups = buildLoop(
               b, l, indexConst(b, l, 0), indexConst(b, l, numGroups),
-              {f32Const(b, l, 0.0)},
+              {f32Const(b, l, -0.0)},
               [&](OpBuilder &gb, Location gl, Value g, ValueRange y) {
                 Value zl = adaptor.getLhsZeroPoint()
                                ? extractParam(gb, gl, adaptor.getLhsZeroPoint(),
@@ -96,10 +96,92 @@ struct QMatmulLowering : OpConversionPattern<OpTy> {
   }
 };
 
+/// The BTC recombination, term by term as in the op's documentation.
+struct BTCEpilogueLowering : OpConversionPattern<BTCEpilogueOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(BTCEpilogueOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto resultType = op.getResult().getType();
+    auto lhsType = cast<QuantizedType>(op.getLhsType());
+    auto rhsType = cast<QuantizedType>(op.getRhsType());
+    int64_t k = op.getK();
+    Type i32 = rewriter.getI32Type();
+
+    Value result = buildTensor(
+        rewriter, op.getLoc(), resultType,
+        [&](OpBuilder &b, Location l, ArrayRef<Value> at) -> Value {
+          // at = [(batch,) m, n]
+          auto c = [&](int64_t value) { return intConst(b, l, i32, value); };
+          auto add = [&](Value x, Value y) { return arith::AddIOp::create(b, l, x, y).getResult(); };
+          auto mul = [&](Value x, Value y) { return arith::MulIOp::create(b, l, x, y).getResult(); };
+          SmallVector<Value> lhsRow(at.drop_back()), rhsRow(at.drop_back(2));
+          rhsRow.push_back(at.back());
+          auto popcount = [&](Value counts, unsigned plane, ArrayRef<Value> row) {
+            SmallVector<Value> indices{indexConst(b, l, plane)};
+            llvm::append_range(indices, row);
+            return tensor::ExtractOp::create(b, l, counts, indices).getResult();
+          };
+          // Σx and Σw from the row popcounts.
+          Value lhsSum = c(k * lhsType.getPlaneOffset());
+          for (unsigned i = 0; i < lhsType.getNumPlanes(); ++i)
+            lhsSum = add(lhsSum, mul(c(lhsType.getPlaneCoefficient(i)),
+                                     popcount(adaptor.getLhsPopcount(), i, lhsRow)));
+          Value rhsSum = c(k * rhsType.getPlaneOffset());
+          for (unsigned j = 0; j < rhsType.getNumPlanes(); ++j)
+            rhsSum = add(rhsSum, mul(c(rhsType.getPlaneCoefficient(j)),
+                                     popcount(adaptor.getRhsPopcount(), j, rhsRow)));
+          // dot = o_x·Σw + o_w·Σx − K·o_x·o_w + Σ_ij c_i d_j P[i, j]
+          // (equal to the documented form, with the offset terms regrouped).
+          int64_t ox = lhsType.getPlaneOffset(), ow = rhsType.getPlaneOffset();
+          Value dot = add(mul(c(ox), rhsSum), mul(c(ow), lhsSum));
+          dot = add(dot, c(-k * ox * ow));
+          for (unsigned i = 0; i < lhsType.getNumPlanes(); ++i)
+            for (unsigned j = 0; j < rhsType.getNumPlanes(); ++j) {
+              SmallVector<Value> indices{indexConst(b, l, i), indexConst(b, l, j)};
+              llvm::append_range(indices, at);
+              Value pairs = tensor::ExtractOp::create(b, l, adaptor.getPlanes(), indices);
+              dot = add(dot, mul(c(lhsType.getPlaneCoefficient(i) *
+                                   rhsType.getPlaneCoefficient(j)),
+                                 pairs));
+            }
+          Value group = indexConst(b, l, 0);
+          Value acc = dot;
+          Value zl = adaptor.getLhsZeroPoint()
+                         ? extractParam(b, l, adaptor.getLhsZeroPoint(), lhsRow, group)
+                         : Value();
+          Value zr = adaptor.getRhsZeroPoint()
+                         ? extractParam(b, l, adaptor.getRhsZeroPoint(), rhsRow, group)
+                         : Value();
+          if (zr)
+            acc = arith::SubIOp::create(b, l, acc, mul(zr, lhsSum));
+          if (zl)
+            acc = arith::SubIOp::create(b, l, acc, mul(zl, rhsSum));
+          if (zl && zr)
+            acc = add(acc, mul(c(k), mul(zl, zr)));
+          Value sl = extractParam(b, l, adaptor.getLhsScale(), lhsRow, group);
+          Value sr = extractParam(b, l, adaptor.getRhsScale(), rhsRow, group);
+          Value y = arith::SIToFPOp::create(b, l, b.getF32Type(), acc);
+          y = arith::MulFOp::create(b, l, y, sl);
+          y = arith::MulFOp::create(b, l, y, sr);
+          if (Value bias = adaptor.getBias())
+            y = arith::AddFOp::create(
+                b, l, y, tensor::ExtractOp::create(b, l, bias, ValueRange{at.back()}));
+          if (resultType.getElementType() != y.getType())
+            y = arith::TruncFOp::create(b, l, resultType.getElementType(), y);
+          return y;
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
 } // namespace
 
 void lowering::populateMatmulLoweringPatterns(const TypeConverter &converter,
                                             RewritePatternSet &patterns) {
-  patterns.add<QMatmulLowering<QMatmulOp>, QMatmulLowering<BatchQMatmulOp>>(
+  patterns.add<QMatmulLowering<QMatmulOp>, QMatmulLowering<BatchQMatmulOp>,
+               BTCEpilogueLowering>(
       converter, patterns.getContext());
 }

@@ -18,7 +18,7 @@ ArrayRef<int64_t> rowShapeOf(RankedTensorType type) {
   return type.getElementType().isSignlessInteger(1) ? rows.drop_front() : rows;
 }
 
-/// Bit (plane, row, k) of an unpacked quantized (i8 levels) or i1 plane tensor.
+/// Bit (plane, row, k) of an unpacked quantized (i8/i16 levels) or i1 plane tensor.
 Value unpackedBit(OpBuilder &b, Location loc, RankedTensorType logicalType,
                   Value values, Value plane, ArrayRef<Value> rowIndices,
                   Value k) {
@@ -246,11 +246,50 @@ struct PlaneMatmulLowering : OpConversionPattern<PlaneMatmulOp> {
   }
 };
 
+struct PlanePopcountLowering : OpConversionPattern<PlanePopcountOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(PlanePopcountOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    RankedTensorType inputType = op.getInput().getType();
+    std::optional<PackedGeometry> packed = getPackedGeometry(inputType);
+    Type i32 = rewriter.getI32Type();
+    Value result = buildTensor(
+        rewriter, op.getLoc(), op.getResult().getType(),
+        [&](OpBuilder &b, Location l, ArrayRef<Value> at) -> Value {
+          // at = [plane, rows...]
+          Value zero = intConst(b, l, i32, 0);
+          if (!packed)
+            return buildLoop(
+                b, l, indexConst(b, l, 0), indexConst(b, l, inputType.getShape().back()),
+                {zero}, [&](OpBuilder &kb, Location kl, Value k, ValueRange acc) {
+                  Value bit = unpackedBit(kb, kl, inputType, adaptor.getInput(),
+                                          at.front(), at.drop_front(), k);
+                  return SmallVector<Value>{arith::AddIOp::create(
+                      kb, kl, acc[0], arith::ExtUIOp::create(kb, kl, i32, bit))};
+                })[0];
+          Value row = linearize(b, l, at.drop_front(), rowShapeOf(inputType));
+          return buildLoop(
+              b, l, indexConst(b, l, 0), indexConst(b, l, packed->wordsPerRow),
+              {zero}, [&](OpBuilder &wb, Location wl, Value word, ValueRange acc) {
+                Value ones = math::CtPopOp::create(
+                    wb, wl, packed->loadWord(wb, wl, adaptor.getInput(), at.front(),
+                                             row, word));
+                if (ones.getType() != i32)
+                  ones = arith::TruncIOp::create(wb, wl, i32, ones);
+                return SmallVector<Value>{arith::AddIOp::create(wb, wl, acc[0], ones)};
+              })[0];
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
 } // namespace
 
 void lowering::populatePlaneLoweringPatterns(const TypeConverter &converter,
                                            RewritePatternSet &patterns) {
   patterns.add<SplitPlanesLowering, CombinePlanesLowering, PackLowering,
-               UnpackLowering, PlaneMatmulLowering>(converter,
+               UnpackLowering, PlaneMatmulLowering, PlanePopcountLowering>(converter,
                                                     patterns.getContext());
 }

@@ -10,6 +10,8 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 
+#include <cstring>
+
 using namespace mlir;
 using namespace bwta;
 using namespace bwta::lowering;
@@ -23,8 +25,8 @@ std::string expectedDtype(Type elementType) {
     return "F16";
   if (elementType.isBF16())
     return "BF16";
-  if (isa<QuantizedType>(elementType))
-    return "I8";
+  if (auto quantized = dyn_cast<QuantizedType>(elementType))
+    return getLevelStorageType(quantized).getWidth() == 8 ? "I8" : "I16";
   return "";
 }
 
@@ -77,8 +79,16 @@ LogicalResult lowering::checkWeight(WeightOp op, const SafetensorsFile *file,
     return diag << "] but the op expects " << type;
   }
   if (auto quantized = dyn_cast<QuantizedType>(type.getElementType())) {
-    for (size_t i = 0; i < tensor->size; ++i) {
-      int64_t level = static_cast<int8_t>(tensor->data[i]);
+    size_t width = getSafetensorsDtypeSize(tensor->dtype);
+    for (size_t i = 0; i < tensor->size / width; ++i) {
+      int64_t level;
+      if (width == 1) {
+        level = static_cast<int8_t>(tensor->data[i]);
+      } else {
+        int16_t wide;
+        std::memcpy(&wide, tensor->data + 2 * i, 2); // little-endian host
+        level = wide;
+      }
       bool isBinaryZero = isa<BinaryType>(quantized) && level == 0;
       if (level < quantized.getMinLevel() || level > quantized.getMaxLevel() ||
           isBinaryZero)

@@ -29,6 +29,11 @@ std::optional<unsigned> bwta::getNumPlanes(RankedTensorType type) {
   return std::nullopt;
 }
 
+IntegerType bwta::getLevelStorageType(QuantizedType type) {
+  bool fitsInByte = type.getMinLevel() >= -128 && type.getMaxLevel() <= 127;
+  return IntegerType::get(type.getContext(), fitsInByte ? 8 : 16);
+}
+
 int64_t bwta::getNumGroups(int64_t k, std::optional<int64_t> groupSize) {
   if (!groupSize)
     return 1;
@@ -197,6 +202,43 @@ LogicalResult DequantizeOp::verify() {
 // QMatmulOp / BatchQMatmulOp
 //===----------------------------------------------------------------------===//
 
+/// Scales, zero points and bias of a quantized matmul with operands of
+/// shape `lhs` ([.., M, K]) and `rhs` ([.., N, K]); shared by the matmul ops
+/// and the BTC epilogue.
+static LogicalResult
+verifyMatmulParams(Operation *op, ArrayRef<int64_t> lhs, ArrayRef<int64_t> rhs,
+                   Type lhsElement, Type rhsElement, Value lhsScale,
+                   Value rhsScale, Value lhsZeroPoint, Value rhsZeroPoint,
+                   Value bias, std::optional<int64_t> groupSize) {
+  if (failed(verifyParam(op, lhsScale, "lhs scale", lhs, groupSize)) ||
+      failed(verifyParam(op, rhsScale, "rhs scale", rhs, groupSize)))
+    return failure();
+  auto checkZeroPoint = [&](Value zeroPoint, Value scale, Type elementType,
+                            StringRef side) -> LogicalResult {
+    if (!zeroPoint)
+      return success();
+    if (!isa<IntType>(elementType))
+      return op->emitOpError() << side << " zero point needs a !bwta.int operand, got "
+                               << elementType;
+    if (cast<RankedTensorType>(zeroPoint.getType()).getShape() !=
+        cast<RankedTensorType>(scale.getType()).getShape())
+      return op->emitOpError() << side << " zero point shape must equal the " << side
+                               << " scale shape";
+    return success();
+  };
+  if (failed(checkZeroPoint(lhsZeroPoint, lhsScale, lhsElement, "lhs")) ||
+      failed(checkZeroPoint(rhsZeroPoint, rhsScale, rhsElement, "rhs")))
+    return failure();
+  int64_t n = rhs[rhs.size() - 2];
+  if (bias) {
+    auto biasShape = cast<RankedTensorType>(bias.getType()).getShape();
+    if (biasShape != ArrayRef<int64_t>{n})
+      return op->emitOpError() << "bias has shape " << shapeToString(biasShape)
+                               << ", expected [" << n << "]";
+  }
+  return success();
+}
+
 template <typename OpTy>
 static LogicalResult verifyQMatmul(OpTy op, int64_t rank) {
   auto lhsType = op.getLhs().getType();
@@ -219,36 +261,10 @@ static LogicalResult verifyQMatmul(OpTy op, int64_t rank) {
   if (resultType.getShape() != ArrayRef<int64_t>(expected))
     return op.emitOpError() << "result shape " << shapeToString(resultType.getShape())
                             << " should be " << shapeToString(expected);
-
-  std::optional<int64_t> groupSize = op.getGroupSize();
-  if (failed(verifyParam(op, op.getLhsScale(), "lhs scale", lhs, groupSize)) ||
-      failed(verifyParam(op, op.getRhsScale(), "rhs scale", rhs, groupSize)))
-    return failure();
-  auto checkZeroPoint = [&](Value zeroPoint, Value scale, Type elementType,
-                            StringRef side) -> LogicalResult {
-    if (!zeroPoint)
-      return success();
-    if (!isa<IntType>(elementType))
-      return op.emitOpError() << side << " zero point needs a !bwta.int operand, got "
-                              << elementType;
-    if (cast<RankedTensorType>(zeroPoint.getType()).getShape() !=
-        cast<RankedTensorType>(scale.getType()).getShape())
-      return op.emitOpError() << side << " zero point shape must equal the " << side
-                              << " scale shape";
-    return success();
-  };
-  if (failed(checkZeroPoint(op.getLhsZeroPoint(), op.getLhsScale(),
-                            lhsType.getElementType(), "lhs")) ||
-      failed(checkZeroPoint(op.getRhsZeroPoint(), op.getRhsScale(),
-                            rhsType.getElementType(), "rhs")))
-    return failure();
-  if (Value bias = op.getBias()) {
-    auto biasShape = cast<RankedTensorType>(bias.getType()).getShape();
-    if (biasShape != ArrayRef<int64_t>{rhs[rank - 2]})
-      return op.emitOpError() << "bias has shape " << shapeToString(biasShape)
-                              << ", expected [" << rhs[rank - 2] << "]";
-  }
-  return success();
+  return verifyMatmulParams(op, lhs, rhs, lhsType.getElementType(),
+                            rhsType.getElementType(), op.getLhsScale(),
+                            op.getRhsScale(), op.getLhsZeroPoint(),
+                            op.getRhsZeroPoint(), op.getBias(), op.getGroupSize());
 }
 
 LogicalResult QMatmulOp::verify() { return verifyQMatmul(*this, 2); }
@@ -356,6 +372,64 @@ LogicalResult PlaneMatmulOp::verify() {
                          << shapeToString(getResult().getType().getShape())
                          << " should be " << shapeToString(expected);
   return success();
+}
+
+//===----------------------------------------------------------------------===//
+// PlanePopcountOp / BTCEpilogueOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult PlanePopcountOp::verify() {
+  auto inputType = getInput().getType();
+  if (inputType.getRank() < 2)
+    return emitOpError() << "input must be [P, ..., K], got rank " << inputType.getRank();
+  ArrayRef<int64_t> expected = inputType.getShape().drop_back();
+  if (getResult().getType().getShape() != expected)
+    return emitOpError() << "result shape "
+                         << shapeToString(getResult().getType().getShape())
+                         << " should be " << shapeToString(expected);
+  return success();
+}
+
+LogicalResult BTCEpilogueOp::verify() {
+  auto lhsType = cast<QuantizedType>(getLhsType());
+  auto rhsType = cast<QuantizedType>(getRhsType());
+  ArrayRef<int64_t> planes = getPlanes().getType().getShape();
+  ArrayRef<int64_t> result = getResult().getType().getShape();
+  if (result.size() != 2 && result.size() != 3)
+    return emitOpError() << "result must be [M, N] or [B, M, N], got "
+                         << shapeToString(result);
+  SmallVector<int64_t> expected{lhsType.getNumPlanes(), rhsType.getNumPlanes()};
+  llvm::append_range(expected, result);
+  if (planes != ArrayRef<int64_t>(expected))
+    return emitOpError() << "plane-pair counts have shape " << shapeToString(planes)
+                         << ", expected " << shapeToString(expected) << " ("
+                         << lhsType << " x " << rhsType << ")";
+  // [Pl, (B,) M] and [Pr, (B,) N].
+  ArrayRef<int64_t> rows = result.drop_back(2);
+  SmallVector<int64_t> lhsCounts{lhsType.getNumPlanes()}, rhsCounts{rhsType.getNumPlanes()};
+  llvm::append_range(lhsCounts, rows);
+  llvm::append_range(rhsCounts, rows);
+  lhsCounts.push_back(result[result.size() - 2]);
+  rhsCounts.push_back(result.back());
+  auto checkCounts = [&](Value counts, ArrayRef<int64_t> want,
+                         StringRef side) -> LogicalResult {
+    ArrayRef<int64_t> got = cast<RankedTensorType>(counts.getType()).getShape();
+    if (got == want)
+      return success();
+    return emitOpError() << side << " popcounts have shape " << shapeToString(got)
+                         << ", expected " << shapeToString(want);
+  };
+  if (failed(checkCounts(getLhsPopcount(), lhsCounts, "lhs")) ||
+      failed(checkCounts(getRhsPopcount(), rhsCounts, "rhs")))
+    return failure();
+  // The operand shapes the parameters refer to.
+  SmallVector<int64_t> lhs(lhsCounts.begin() + 1, lhsCounts.end());
+  SmallVector<int64_t> rhs(rhsCounts.begin() + 1, rhsCounts.end());
+  lhs.push_back(getK());
+  rhs.push_back(getK());
+  return verifyMatmulParams(*this, lhs, rhs, lhsType, rhsType, getLhsScale(),
+                            getRhsScale(), getLhsZeroPoint(), getRhsZeroPoint(),
+                            getBias(), std::nullopt);
 }
 
 //===----------------------------------------------------------------------===//

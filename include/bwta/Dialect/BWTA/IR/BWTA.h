@@ -38,6 +38,11 @@ PackedLayoutAttr getPackedLayout(mlir::Type type);
 /// quantized tensor, the first dimension for an i1 plane tensor.
 std::optional<unsigned> getNumPlanes(mlir::RankedTensorType type);
 
+/// The signless integer type that holds one level of `type` unpacked: i8
+/// where the levels fit in [-128, 127], i16 otherwise (8-bit unsigned and
+/// balanced types).
+mlir::IntegerType getLevelStorageType(QuantizedType type);
+
 /// Number of scale groups along K: ceil(K / groupSize), or 1 without groups.
 int64_t getNumGroups(int64_t k, std::optional<int64_t> groupSize);
 

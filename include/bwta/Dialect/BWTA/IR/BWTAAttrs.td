@@ -53,6 +53,14 @@ def BWTA_KOrder : I32EnumAttr<"KOrder",
   let genSpecializedAttr = 0;
 }
 
+def BWTA_MatmulPath : I32EnumAttr<"MatmulPath",
+    "how a quantized matmul is executed", [
+    I32EnumAttrCase<"BTC", 0, "btc">,
+    I32EnumAttrCase<"Int8", 1, "int8">]> {
+  let cppNamespace = "::bwta";
+  let genSpecializedAttr = 0;
+}
+
 //===----------------------------------------------------------------------===//
 // Attributes
 //===----------------------------------------------------------------------===//
@@ -72,6 +80,11 @@ def BWTA_FactorParameter : APFloatParameter<"a non-negative factor"> {
   // Shortest text that reads back to the same double (0.7, not 0.69999...),
   // as a float literal the parser accepts (5.0, 1.0e-10): see printFactor.
   let printer = [{ printFactor($_printer.getStream(), $_self.convertToDouble()) }];
+}
+
+def BWTA_MatmulPathAttr : EnumAttr<BWTA_Dialect, BWTA_MatmulPath, "path"> {
+  let summary = "execution path of a quantized matmul: #bwta.path<btc|int8>";
+  let assemblyFormat = "`<` $value `>`";
 }
 
 def BWTA_ThresholdAttr : BWTA_Attr<"Threshold", "threshold"> {

@@ -109,7 +109,8 @@ class BWTA_QMatmulBase<string mnemonic>
                        Optional<BWTA_ZeroPointTensor>:$lhs_zero_point,
                        Optional<BWTA_ZeroPointTensor>:$rhs_zero_point,
                        Optional<BWTA_BiasTensor>:$bias,
-                       OptionalAttr<ConfinedAttr<I64Attr, [IntPositive]>>:$group_size);
+                       OptionalAttr<ConfinedAttr<I64Attr, [IntPositive]>>:$group_size,
+                       OptionalAttr<BWTA_MatmulPathAttr>:$path);
   let results = (outs BWTA_ResultFloatTensor:$result);
   let assemblyFormat = [{
     $lhs `,` $rhs `scales` `(` $lhs_scale `,` $rhs_scale `)`
@@ -247,6 +248,73 @@ def BWTA_PlaneMatmulOp : BWTA_Op<"plane_matmul", [Pure]> {
   let results = (outs BWTA_AccumulatorTensor:$result);
   let assemblyFormat = [{
     $lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def BWTA_PlanePopcountOp : BWTA_Op<"plane_popcount", [Pure]> {
+  let summary = "set bits per row of each bit plane";
+  let description = [{
+    `R[i, r...] = Σ_k planes[i, r..., k]` (int32): the row sums the BTC
+    epilogue needs (for a ternary tensor, `Σt = R[0] − R[1]`). The operand may
+    be packed; the result does not depend on the layout.
+
+    ```mlir
+    %n = bwta.plane_popcount %p : tensor<2x3x77xi1> -> tensor<2x3xi32>
+    ```
+  }];
+  let arguments = (ins BWTA_PlaneTensor:$input);
+  let results = (outs BWTA_AccumulatorTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def BWTA_BTCEpilogueOp : BWTA_Op<"btc_epilogue", [Pure, AttrSizedOperandSegments]> {
+  let summary = "recombine plane-pair popcounts into a quantized matmul result";
+  let description = [{
+    The second half of a Binary-TensorCore decomposition. With the plane
+    decompositions `x = o_x + Σ_i c_i X_i` of `lhs_type` and
+    `w = o_w + Σ_j d_j W_j` of `rhs_type`, the plane-pair counts
+    `P[i, j] = popc(X_i ∧ W_j)` (`bwta.plane_matmul`) and the row popcounts
+    `A[i] = popc(X_i)`, `B[j] = popc(W_j)` (`bwta.plane_popcount`):
+
+    ```
+    dot  = K·o_x·o_w + o_x·Σ_j d_j B[j] + o_w·Σ_i c_i A[i] + Σ_i Σ_j c_i d_j P[i, j]
+    Σx   = K·o_x + Σ_i c_i A[i]          Σw = K·o_w + Σ_j d_j B[j]
+    acc  = dot − z_w·Σx − z_x·Σw + K·z_x·z_w                     (int32, wrapping)
+    Y    = (f32(acc) · s_x) · s_w + bias
+    ```
+
+    which equals `bwta.qmatmul` on the same operands bit for bit (one group:
+    grouped scales are not decomposed). Only AND-popcounts appear: XOR is
+    emulated on sm_90.
+
+    ```mlir
+    %y = bwta.btc_epilogue %p, %a, %b scales(%sx, %sw) k = 77
+        for !bwta.ternary, !bwta.binary
+        : (tensor<2x1x3x5xi32>, tensor<2x3xi32>, tensor<1x5xi32>,
+           tensor<3xf32>, tensor<5xf32>) -> tensor<3x5xf32>
+    ```
+  }];
+  let arguments = (ins BWTA_AccumulatorTensor:$planes,
+                       BWTA_AccumulatorTensor:$lhs_popcount,
+                       BWTA_AccumulatorTensor:$rhs_popcount,
+                       BWTA_ScaleTensor:$lhs_scale, BWTA_ScaleTensor:$rhs_scale,
+                       Optional<BWTA_ZeroPointTensor>:$lhs_zero_point,
+                       Optional<BWTA_ZeroPointTensor>:$rhs_zero_point,
+                       Optional<BWTA_BiasTensor>:$bias,
+                       ConfinedAttr<I64Attr, [IntPositive]>:$k,
+                       TypeAttrOf<BWTA_AnyQuantized>:$lhs_type,
+                       TypeAttrOf<BWTA_AnyQuantized>:$rhs_type);
+  let results = (outs BWTA_ResultFloatTensor:$result);
+  let assemblyFormat = [{
+    $planes `,` $lhs_popcount `,` $rhs_popcount
+    `scales` `(` $lhs_scale `,` $rhs_scale `)`
+    (`lhs_zero_point` `(` $lhs_zero_point^ `)`)?
+    (`rhs_zero_point` `(` $rhs_zero_point^ `)`)?
+    (`bias` `(` $bias^ `)`)?
+    `k` `=` $k `for` $lhs_type `,` $rhs_type
+    attr-dict `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
 }

@@ -1,0 +1,19 @@
+//===- Passes.h - bwta transformation passes --------------------*- C++ -*-===//
+#ifndef BWTA_DIALECT_BWTA_TRANSFORMS_PASSES_H
+#define BWTA_DIALECT_BWTA_TRANSFORMS_PASSES_H
+
+#include "bwta/Dialect/BWTA/IR/BWTA.h"
+
+#include "mlir/Pass/Pass.h"
+
+namespace bwta {
+
+#define GEN_PASS_DECL
+#include "bwta/Dialect/BWTA/Transforms/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "bwta/Dialect/BWTA/Transforms/Passes.h.inc"
+
+} // namespace bwta
+
+#endif // BWTA_DIALECT_BWTA_TRANSFORMS_PASSES_H
