@@ -885,8 +885,13 @@ class Case:
 
     # ---- output ----------------------------------------------------------------
     def text(self):
-        out = [self.run,
-               "//",
+        out = [self.run]
+        if any("bwta.qmatmul" in l or "bwta.batch_qmatmul" in l for l in self.body):
+            # The same checks through the Binary-TensorCore decomposition: it
+            # must give the same bits as the reference qmatmul.
+            out.append(self.run.replace("bwta-opt %s ",
+                                        "bwta-opt %s -bwta-btc-decompose=path=btc ", 1))
+        out += ["//",
                "// " + self.title,
                "//"]
         for line in self.about.strip().split("\n"):
