@@ -54,4 +54,50 @@ def BTCDecomposePass : Pass<"bwta-btc-decompose"> {
   let dependentDialects = ["::bwta::BWTADialect"];
 }
 
+def BitBalancePass : Pass<"bwta-bit-balance"> {
+  let summary = "Give <= 2-bit weights balanced levels (W2*: {-2..2})";
+  let description = [{
+    ABQ-LLM's bit balance: a b-bit weight quantizer with b <= 2 wastes its
+    asymmetry (W2 has levels {-2..1} or {0..3} around a zero point); with one
+    more level, symmetric around zero (2^b + 1 levels: W2* = {-2, ..., 2},
+    W1* = {-1, 0, 1}), the same range is covered evenly. This pass switches
+    the result type of each dynamic `bwta.quantize` that produces the weight
+    operand (rhs) of a quantized matmul from `!bwta.int<b>` or
+    `!bwta.int<b, unsigned>` to `!bwta.int<b, balanced>`. The scale then
+    spans the range with 2^b steps (`(max − min) / 2^b` asymmetric,
+    `max|w| / 2^(b−1)` symmetric), exactly as in docs/Semantics.md.
+
+    Storage grows by one bit plane (b + 1 two's-complement planes): W2*A8
+    costs 3 × 8 plane pairs instead of 2 × 8, which `bwta-btc-decompose`'s
+    cost model sees.
+
+    Per layer: a quantize whose input is `bwta.weight "NAME"` with NAME in
+    `skip`, or a matmul with the unit attribute `bwta.no_bit_balance`, keeps
+    its levels. Static quantization (a given scale) and quantized results
+    with users other than matmuls and `bwta.dequantize` are left alone too,
+    since their meaning would change.
+
+    ```mlir
+    // before
+    %q, %s, %z = bwta.quantize %w {scheme = #bwta.scheme<granularity = per_channel, mode = asymmetric>}
+        : tensor<5x77xf32> -> tensor<5x77x!bwta.int<2, unsigned>>, tensor<5xf32>, tensor<5xi32>
+    // after
+    %q, %s, %z = bwta.quantize %w {scheme = #bwta.scheme<granularity = per_channel, mode = asymmetric>}
+        : tensor<5x77xf32> -> tensor<5x77x!bwta.int<2, balanced>>, tensor<5xf32>, tensor<5xi32>
+    ```
+  }];
+  let options = [
+    ListOption<"skip", "skip", "std::string",
+               "weight names (bwta.weight) whose quantizers keep their levels">,
+    Option<"maxBits", "max-bits", "unsigned", /*default=*/"2",
+           "balance weights of at most this many bits">,
+  ];
+  let statistics = [
+    Statistic<"numBalanced", "balanced", "Weight quantizers switched to balanced levels">,
+    Statistic<"numPlanesAdded", "planes-added", "Bit planes added by balancing">,
+    Statistic<"numSkipped", "skipped", "Low-bit weight quantizers left alone">,
+  ];
+  let dependentDialects = ["::bwta::BWTADialect"];
+}
+
 #endif // BWTA_DIALECT_BWTA_TRANSFORMS_PASSES_TD
