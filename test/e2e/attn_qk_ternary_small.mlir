@@ -1,5 +1,6 @@
 // RUN: bwta-opt %s -bwta-cpu-reference | mlir-runner -e main -entry-point-result=void -shared-libs=%mlir_runner_utils,%mlir_c_runner_utils | FileCheck %s
 // RUN: bwta-opt %s -bwta-btc-decompose=path=btc -bwta-cpu-reference | mlir-runner -e main -entry-point-result=void -shared-libs=%mlir_runner_utils,%mlir_c_runner_utils | FileCheck %s
+// RUN: bwta-opt %s -bwta-btc-decompose=path=btc -bwta-pack-layout -bwta-cpu-reference | mlir-runner -e main -entry-point-result=void -shared-libs=%mlir_runner_utils,%mlir_c_runner_utils | FileCheck %s
 //
 // Attention scores Q.K^T: ternary x ternary (bwta.batch_qmatmul), B=2 M=3 N=5 K=77
 //

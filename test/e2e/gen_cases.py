@@ -891,6 +891,10 @@ class Case:
             # must give the same bits as the reference qmatmul.
             out.append(self.run.replace("bwta-opt %s ",
                                         "bwta-opt %s -bwta-btc-decompose=path=btc ", 1))
+            # ... and with the planes packed (weights at compile time).
+            out.append(self.run.replace(
+                "bwta-opt %s ",
+                "bwta-opt %s -bwta-btc-decompose=path=btc -bwta-pack-layout ", 1))
         out += ["//",
                "// " + self.title,
                "//"]

@@ -1,5 +1,6 @@
 // RUN: bwta-opt %s -bwta-cpu-reference | mlir-runner -e main -entry-point-result=void -shared-libs=%mlir_runner_utils,%mlir_c_runner_utils | FileCheck %s
 // RUN: bwta-opt %s -bwta-btc-decompose=path=btc -bwta-cpu-reference | mlir-runner -e main -entry-point-result=void -shared-libs=%mlir_runner_utils,%mlir_c_runner_utils | FileCheck %s
+// RUN: bwta-opt %s -bwta-btc-decompose=path=btc -bwta-pack-layout -bwta-cpu-reference | mlir-runner -e main -entry-point-result=void -shared-libs=%mlir_runner_utils,%mlir_c_runner_utils | FileCheck %s
 //
 // qmatmul over element-type pairs (levels given directly)
 //

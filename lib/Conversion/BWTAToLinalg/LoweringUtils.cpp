@@ -139,6 +139,14 @@ Value lowering::emitCombinePlanes(OpBuilder &b, Location loc, QuantizedType type
                                 intConst(b, loc, i32, type.getMaxLevel()));
 }
 
+bool lowering::getLevelBit(QuantizedType type, int64_t level, unsigned plane) {
+  if (isa<BinaryType>(type))
+    return level == 1;
+  if (isa<TernaryType>(type))
+    return level == (plane == 0 ? 1 : -1);
+  return (level >> plane) & 1; // two's complement: arithmetic shift
+}
+
 //===----------------------------------------------------------------------===//
 // Packed storage
 //===----------------------------------------------------------------------===//

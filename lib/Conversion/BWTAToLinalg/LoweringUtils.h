@@ -87,6 +87,16 @@ struct PackedGeometry {
 };
 std::optional<PackedGeometry> getPackedGeometry(mlir::RankedTensorType type);
 
+/// The packed storage of `unpacked`, the converted (i8/i16 levels or i1)
+/// value of the unpacked bwta tensor type `logicalType`.
+mlir::Value buildPackedStorage(mlir::OpBuilder &b, mlir::Location loc,
+                               mlir::RankedTensorType logicalType,
+                               const PackedGeometry &geometry,
+                               mlir::Value unpacked);
+
+/// Bit `plane` of `level` for `type` (host-side twin of emitPlaneBit).
+bool getLevelBit(QuantizedType type, int64_t level, unsigned plane);
+
 /// Populates the patterns of each op family.
 void populateQuantizeLoweringPatterns(const mlir::TypeConverter &converter,
                                       mlir::RewritePatternSet &patterns);

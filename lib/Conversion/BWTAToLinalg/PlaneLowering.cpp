@@ -53,6 +53,11 @@ struct SplitPlanesLowering : OpConversionPattern<SplitPlanesOp> {
   LogicalResult
   matchAndRewrite(SplitPlanesOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
+    // Packed values and their packed planes share one storage.
+    if (getPackedLayout(op.getInput().getType())) {
+      rewriter.replaceOp(op, adaptor.getInput());
+      return success();
+    }
     auto type = cast<QuantizedType>(op.getInput().getType().getElementType());
     Value result = buildTensor(
         rewriter, op.getLoc(), op.getResult().getType(),
@@ -90,61 +95,71 @@ struct CombinePlanesLowering : OpConversionPattern<CombinePlanesOp> {
   }
 };
 
+} // namespace
+
+Value lowering::buildPackedStorage(OpBuilder &builder, Location loc,
+                                   RankedTensorType logicalType,
+                                   const PackedGeometry &geometry,
+                                   Value unpacked) {
+  RankedTensorType storageType = geometry.storageType(builder.getContext());
+  ArrayRef<int64_t> rowShape = rowShapeOf(logicalType);
+  unsigned wordBits = geometry.layout.getWord();
+  Type wordType = storageType.getElementType();
+  return buildTensor(
+      builder, loc, storageType,
+      [&](OpBuilder &b, Location l, ArrayRef<Value> at) -> Value {
+        // at = [plane, rowTile, kTile, rowInTile, wordInTile]
+        Value row = arith::AddIOp::create(
+            b, l,
+            arith::MulIOp::create(b, l, at[1], indexConst(b, l, geometry.tileRows)),
+            at[3]);
+        Value wordIndex = arith::AddIOp::create(
+            b, l,
+            arith::MulIOp::create(b, l, at[2], indexConst(b, l, geometry.tileWords)),
+            at[4]);
+        Value rowInBounds = arith::CmpIOp::create(
+            b, l, arith::CmpIPredicate::ult, row, indexConst(b, l, geometry.rows));
+        Value safeRow = arith::SelectOp::create(b, l, rowInBounds, row,
+                                                indexConst(b, l, 0));
+        SmallVector<Value> rowIndices = delinearize(b, l, safeRow, rowShape);
+        Value firstK =
+            arith::MulIOp::create(b, l, wordIndex, indexConst(b, l, wordBits));
+        return buildLoop(
+            b, l, indexConst(b, l, 0), indexConst(b, l, wordBits),
+            {intConst(b, l, wordType, 0)},
+            [&](OpBuilder &jb, Location jl, Value j, ValueRange word) {
+              Value k = arith::AddIOp::create(jb, jl, firstK, j);
+              Value kInBounds = arith::CmpIOp::create(
+                  jb, jl, arith::CmpIPredicate::ult, k,
+                  indexConst(jb, jl, geometry.k));
+              Value inBounds =
+                  arith::AndIOp::create(jb, jl, rowInBounds, kInBounds);
+              Value safeK = arith::SelectOp::create(jb, jl, kInBounds, k,
+                                                    indexConst(jb, jl, 0));
+              Value bit = unpackedBit(jb, jl, logicalType, unpacked, at[0],
+                                      rowIndices, safeK);
+              bit = arith::AndIOp::create(jb, jl, bit, inBounds);
+              Value wide = arith::ExtUIOp::create(jb, jl, wordType, bit);
+              Value shift = arith::IndexCastOp::create(
+                  jb, jl, wordType, geometry.bitPosition(jb, jl, j));
+              Value placed = arith::ShLIOp::create(jb, jl, wide, shift);
+              return SmallVector<Value>{
+                  arith::OrIOp::create(jb, jl, word[0], placed)};
+            })[0];
+      });
+}
+
+namespace {
+
 struct PackLowering : OpConversionPattern<PackOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
   matchAndRewrite(PackOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    RankedTensorType logicalType = op.getInput().getType();
     PackedGeometry geometry = *getPackedGeometry(op.getResult().getType());
-    RankedTensorType storageType = geometry.storageType(rewriter.getContext());
-    ArrayRef<int64_t> rowShape = rowShapeOf(logicalType);
-    unsigned wordBits = geometry.layout.getWord();
-    Type wordType = storageType.getElementType();
-
-    Value result = buildTensor(
-        rewriter, op.getLoc(), storageType,
-        [&](OpBuilder &b, Location l, ArrayRef<Value> at) -> Value {
-          // at = [plane, rowTile, kTile, rowInTile, wordInTile]
-          Value row = arith::AddIOp::create(
-              b, l,
-              arith::MulIOp::create(b, l, at[1], indexConst(b, l, geometry.tileRows)),
-              at[3]);
-          Value wordIndex = arith::AddIOp::create(
-              b, l,
-              arith::MulIOp::create(b, l, at[2], indexConst(b, l, geometry.tileWords)),
-              at[4]);
-          Value rowInBounds = arith::CmpIOp::create(
-              b, l, arith::CmpIPredicate::ult, row, indexConst(b, l, geometry.rows));
-          Value safeRow = arith::SelectOp::create(b, l, rowInBounds, row,
-                                                  indexConst(b, l, 0));
-          SmallVector<Value> rowIndices = delinearize(b, l, safeRow, rowShape);
-          Value firstK =
-              arith::MulIOp::create(b, l, wordIndex, indexConst(b, l, wordBits));
-          return buildLoop(
-              b, l, indexConst(b, l, 0), indexConst(b, l, wordBits),
-              {intConst(b, l, wordType, 0)},
-              [&](OpBuilder &jb, Location jl, Value j, ValueRange word) {
-                Value k = arith::AddIOp::create(jb, jl, firstK, j);
-                Value kInBounds = arith::CmpIOp::create(
-                    jb, jl, arith::CmpIPredicate::ult, k,
-                    indexConst(jb, jl, geometry.k));
-                Value inBounds =
-                    arith::AndIOp::create(jb, jl, rowInBounds, kInBounds);
-                Value safeK = arith::SelectOp::create(jb, jl, kInBounds, k,
-                                                      indexConst(jb, jl, 0));
-                Value bit = unpackedBit(jb, jl, logicalType, adaptor.getInput(),
-                                        at[0], rowIndices, safeK);
-                bit = arith::AndIOp::create(jb, jl, bit, inBounds);
-                Value wide = arith::ExtUIOp::create(jb, jl, wordType, bit);
-                Value shift = arith::IndexCastOp::create(
-                    jb, jl, wordType, geometry.bitPosition(jb, jl, j));
-                Value placed = arith::ShLIOp::create(jb, jl, wide, shift);
-                return SmallVector<Value>{
-                    arith::OrIOp::create(jb, jl, word[0], placed)};
-              })[0];
-        });
-    rewriter.replaceOp(op, result);
+    rewriter.replaceOp(op, buildPackedStorage(rewriter, op.getLoc(),
+                                              op.getInput().getType(), geometry,
+                                              adaptor.getInput()));
     return success();
   }
 };

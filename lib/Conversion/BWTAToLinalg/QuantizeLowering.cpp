@@ -222,10 +222,12 @@ struct QuantizeOpLowering : OpConversionPattern<QuantizeOp> {
   matchAndRewrite(QuantizeOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    auto resultType = dyn_cast_or_null<RankedTensorType>(
-        getTypeConverter()->convertType(op.getResult().getType()));
-    if (!resultType)
-      return rewriter.notifyMatchFailure(op, "unconvertible result type");
+    // A packed result is quantized to levels first, then packed.
+    RankedTensorType logicalType = op.getResult().getType();
+    auto unpackedType = RankedTensorType::get(logicalType.getShape(),
+                                              logicalType.getElementType());
+    auto resultType = cast<RankedTensorType>(
+        getTypeConverter()->convertType(unpackedType));
     auto type = cast<QuantizedType>(op.getResult().getType().getElementType());
     SchemeAttr scheme = op.getScheme();
     Granules granules{scheme, op.getInput().getType().getShape(),
@@ -311,6 +313,9 @@ struct QuantizeOpLowering : OpConversionPattern<QuantizeOp> {
           return clampToInt(b, l, v, type.getMinLevel(), type.getMaxLevel(),
                             storage);
         });
+
+    if (std::optional<PackedGeometry> geometry = getPackedGeometry(logicalType))
+      result = buildPackedStorage(rewriter, loc, unpackedType, *geometry, result);
 
     SmallVector<Value> results{result};
     if (op.getResultScale())

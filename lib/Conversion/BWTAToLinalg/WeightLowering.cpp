@@ -30,6 +30,45 @@ std::string expectedDtype(Type elementType) {
   return "";
 }
 
+/// Level `index` of a weight stored as I8 or I16 (little-endian host).
+int64_t readLevel(const SafetensorsTensor &tensor, size_t index) {
+  if (tensor.dtype == "I8")
+    return static_cast<int8_t>(tensor.data[index]);
+  int16_t level;
+  std::memcpy(&level, tensor.data + 2 * index, 2);
+  return level;
+}
+
+/// Packs the levels of a quantized weight into its storage words: weight
+/// packing is folded into a constant instead of running at inference time.
+DenseElementsAttr packAtCompileTime(RankedTensorType logicalType,
+                                    const PackedGeometry &geometry,
+                                    const SafetensorsTensor &tensor,
+                                    RankedTensorType storageType) {
+  auto type = cast<QuantizedType>(logicalType.getElementType());
+  unsigned word = geometry.layout.getWord();
+  bool msbFirst = geometry.layout.getKOrder() == KOrder::MsbFirst;
+  int64_t wordsPerPlane = geometry.rowTiles * geometry.kTiles *
+                          geometry.tileRows * geometry.tileWords;
+  SmallVector<APInt> words(geometry.planes * wordsPerPlane, APInt(word, 0));
+  for (int64_t plane = 0; plane < geometry.planes; ++plane)
+    for (int64_t row = 0; row < geometry.rows; ++row)
+      for (int64_t k = 0; k < geometry.k; ++k) {
+        if (!getLevelBit(type, readLevel(tensor, row * geometry.k + k), plane))
+          continue;
+        int64_t wordIndex = k / word;
+        int64_t at = plane * wordsPerPlane +
+                     ((row / geometry.tileRows) * geometry.kTiles +
+                      wordIndex / geometry.tileWords) *
+                         geometry.tileRows * geometry.tileWords +
+                     (row % geometry.tileRows) * geometry.tileWords +
+                     wordIndex % geometry.tileWords;
+        unsigned bit = k % word;
+        words[at].setBit(msbFirst ? word - 1 - bit : bit);
+      }
+  return DenseElementsAttr::get(storageType, words);
+}
+
 struct WeightOpLowering : OpConversionPattern<WeightOp> {
   WeightOpLowering(const TypeConverter &converter, MLIRContext *context,
                    const SafetensorsFile *file, StringRef path)
@@ -44,8 +83,13 @@ struct WeightOpLowering : OpConversionPattern<WeightOp> {
       return failure();
     auto type = cast<RankedTensorType>(
         getTypeConverter()->convertType(op.getResult().getType()));
-    ArrayRef<char> raw(tensor->data, tensor->size);
-    auto value = DenseElementsAttr::getFromRawBuffer(type, raw);
+    DenseElementsAttr value;
+    if (std::optional<PackedGeometry> geometry =
+            getPackedGeometry(op.getResult().getType()))
+      value = packAtCompileTime(op.getResult().getType(), *geometry, *tensor, type);
+    else
+      value = DenseElementsAttr::getFromRawBuffer(
+          type, ArrayRef<char>(tensor->data, tensor->size));
     rewriter.replaceOpWithNewOp<arith::ConstantOp>(op, type, value);
     return success();
   }
@@ -81,14 +125,7 @@ LogicalResult lowering::checkWeight(WeightOp op, const SafetensorsFile *file,
   if (auto quantized = dyn_cast<QuantizedType>(type.getElementType())) {
     size_t width = getSafetensorsDtypeSize(tensor->dtype);
     for (size_t i = 0; i < tensor->size / width; ++i) {
-      int64_t level;
-      if (width == 1) {
-        level = static_cast<int8_t>(tensor->data[i]);
-      } else {
-        int16_t wide;
-        std::memcpy(&wide, tensor->data + 2 * i, 2); // little-endian host
-        level = wide;
-      }
+      int64_t level = readLevel(*tensor, i);
       bool isBinaryZero = isa<BinaryType>(quantized) && level == 0;
       if (level < quantized.getMinLevel() || level > quantized.getMaxLevel() ||
           isBinaryZero)

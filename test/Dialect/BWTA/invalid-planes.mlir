@@ -4,8 +4,24 @@
 // bwta.pack / bwta.unpack (verifyPackPair).
 
 func.func @split_packed_input(%t: tensor<3x77x!bwta.ternary, #bwta.packed<planes = 2>>) {
-  // expected-error @below {{'bwta.split_planes' op quantized tensor must not be packed, got 'tensor<3x77x!bwta.ternary, #bwta.packed<planes = 2>>'}}
+  // expected-error @below {{'bwta.split_planes' op planes of a packed tensor keep its layout #bwta.packed<planes = 2>, got 'tensor<2x3x77xi1>'}}
   %p = bwta.split_planes %t : tensor<3x77x!bwta.ternary, #bwta.packed<planes = 2>> -> tensor<2x3x77xi1>
+  return
+}
+
+// -----
+
+func.func @split_packed_other_layout(%t: tensor<3x77x!bwta.ternary, #bwta.packed<planes = 2>>) {
+  // expected-error @below {{'bwta.split_planes' op planes of a packed tensor keep its layout #bwta.packed<planes = 2>, got 'tensor<2x3x77xi1, #bwta.packed<planes = 2, word = 64>>'}}
+  %p = bwta.split_planes %t : tensor<3x77x!bwta.ternary, #bwta.packed<planes = 2>> -> tensor<2x3x77xi1, #bwta.packed<planes = 2, word = 64>>
+  return
+}
+
+// -----
+
+func.func @split_packed_shape(%t: tensor<3x77x!bwta.ternary, #bwta.packed<planes = 2>>) {
+  // expected-error @below {{'bwta.split_planes' op plane tensor shape [2, 3, 76] should be [2, 3, 77] (2 plane(s) of '!bwta.ternary')}}
+  %p = bwta.split_planes %t : tensor<3x77x!bwta.ternary, #bwta.packed<planes = 2>> -> tensor<2x3x76xi1, #bwta.packed<planes = 2>>
   return
 }
 

@@ -3,16 +3,16 @@
 // QuantizeOp::verify and the operand/result type constraints of
 // bwta.quantize.
 
-func.func @result_packed(%x: tensor<3x77xf32>) {
-  // expected-error @below {{'bwta.quantize' op result must not be packed, got 'tensor<3x77x!bwta.ternary, #bwta.packed<planes = 2>>'}}
-  %q, %s = bwta.quantize %x {scheme = #bwta.scheme<granularity = per_token>} : tensor<3x77xf32> -> tensor<3x77x!bwta.ternary, #bwta.packed<planes = 2>>, tensor<3xf32>
+func.func @input_packed(%x: tensor<3x77x!bwta.ternary, #bwta.packed<planes = 2>>) {
+  // expected-error @below {{'bwta.quantize' op operand #0 must be statically shaped tensor of floats}}
+  %q, %s = bwta.quantize %x {scheme = #bwta.scheme<granularity = per_token>} : tensor<3x77x!bwta.ternary, #bwta.packed<planes = 2>> -> tensor<3x77x!bwta.ternary>, tensor<3xf32>
   return
 }
 
 // -----
 
 func.func @result_other_encoding(%x: tensor<3x77xf32>) {
-  // expected-error @below {{'bwta.quantize' op result must have no encoding, got 'tensor<3x77x!bwta.ternary, "dense">'}}
+  // expected-error @below {{'bwta.quantize' op result must have no encoding other than #bwta.packed, got 'tensor<3x77x!bwta.ternary, "dense">'}}
   %q, %s = bwta.quantize %x {scheme = #bwta.scheme<granularity = per_token>} : tensor<3x77xf32> -> tensor<3x77x!bwta.ternary, "dense">, tensor<3xf32>
   return
 }

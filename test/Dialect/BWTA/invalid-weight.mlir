@@ -18,16 +18,16 @@ func.func @dynamic_shape() {
 
 // -----
 
-func.func @packed() {
-  // expected-error @below {{'bwta.weight' op weight is referenced unpacked; packing is a separate op}}
-  %w = bwta.weight "fc.weight" : tensor<5x77x!bwta.binary, #bwta.packed<planes = 1>>
+func.func @packed_float() {
+  // expected-error @below {{packed layout needs a bwta quantized or i1 element type, got 'f32'}}
+  %w = bwta.weight "fc.weight" : tensor<5x77xf32, #bwta.packed<planes = 1>>
   return
 }
 
 // -----
 
 func.func @other_encoding() {
-  // expected-error @below {{'bwta.weight' op weight is referenced unpacked; packing is a separate op}}
+  // expected-error @below {{'bwta.weight' op weight must have no encoding other than #bwta.packed, got 'tensor<5x77xf32, "rowmajor">'}}
   %w = bwta.weight "fc.weight" : tensor<5x77xf32, "rowmajor">
   return
 }

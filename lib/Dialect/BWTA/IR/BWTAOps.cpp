@@ -83,6 +83,17 @@ static LogicalResult verifyUnpacked(Operation *op, Type type, StringRef what) {
   return success();
 }
 
+/// A #bwta.packed encoding or none; no other encoding means anything here.
+static LogicalResult verifyNoForeignEncoding(Operation *op, Type type,
+                                             StringRef what) {
+  auto tensor = cast<RankedTensorType>(type);
+  if (tensor.getEncoding() && !getPackedLayout(tensor))
+    return op->emitOpError() << what << " must have no encoding other than "
+                                        "#bwta.packed, got "
+                             << type;
+  return success();
+}
+
 static LogicalResult verifyParam(Operation *op, Value param, StringRef what,
                                  ArrayRef<int64_t> valueShape,
                                  std::optional<int64_t> groupSize) {
@@ -112,8 +123,9 @@ static SmallVector<int64_t> schemeParamShape(SchemeAttr scheme,
 LogicalResult QuantizeOp::verify() {
   auto inputType = getInput().getType();
   auto resultType = getResult().getType();
+  // A packed result quantizes and packs in one pass (fused activation packing).
   if (failed(verifyUnpacked(*this, inputType, "input")) ||
-      failed(verifyUnpacked(*this, resultType, "result")))
+      failed(verifyNoForeignEncoding(*this, resultType, "result")))
     return failure();
   if (inputType.getShape() != resultType.getShape())
     return emitOpError() << "result shape " << shapeToString(resultType.getShape())
@@ -291,7 +303,19 @@ static LogicalResult verifyPlanesPair(Operation *op, RankedTensorType values,
 }
 
 LogicalResult SplitPlanesOp::verify() {
-  return verifyPlanesPair(*this, getInput().getType(), getResult().getType());
+  // Packed values split into packed planes of the same layout: the storage
+  // is the same, only the view changes.
+  PackedLayoutAttr inputLayout = getPackedLayout(getInput().getType());
+  if (!inputLayout)
+    return verifyPlanesPair(*this, getInput().getType(), getResult().getType());
+  if (getPackedLayout(getResult().getType()) != inputLayout)
+    return emitOpError() << "planes of a packed tensor keep its layout " << inputLayout
+                         << ", got " << getResult().getType();
+  auto unpacked = [](RankedTensorType type) {
+    return RankedTensorType::get(type.getShape(), type.getElementType());
+  };
+  return verifyPlanesPair(*this, unpacked(getInput().getType()),
+                          unpacked(getResult().getType()));
 }
 
 LogicalResult CombinePlanesOp::verify() {
@@ -442,8 +466,9 @@ LogicalResult WeightOp::verify() {
   auto type = getResult().getType();
   if (!type.hasStaticShape())
     return emitOpError() << "weight must have a static shape, got " << type;
-  if (type.getEncoding())
-    return emitOpError() << "weight is referenced unpacked; packing is a separate op";
+  // A packed quantized weight is packed when it is resolved (compile time).
+  if (failed(verifyNoForeignEncoding(*this, type, "weight")))
+    return failure();
   Type elementType = type.getElementType();
   if (!isa<FloatType, QuantizedType>(elementType))
     return emitOpError() << "weight element type must be a float or bwta quantized type, got "

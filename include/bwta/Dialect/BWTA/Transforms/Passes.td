@@ -100,4 +100,55 @@ def BitBalancePass : Pass<"bwta-bit-balance"> {
   let dependentDialects = ["::bwta::BWTADialect"];
 }
 
+def PackLayoutPass : Pass<"bwta-pack-layout"> {
+  let summary = "Give bit planes a packed layout matching the MMA fragments";
+  let description = [{
+    Runs after `bwta-btc-decompose`. Every `bwta.split_planes` whose planes
+    feed `bwta.plane_matmul` / `bwta.plane_popcount` is rewritten to split a
+    *packed* tensor, so that the binary kernels read words, not bits:
+
+    - planes of a quantized `bwta.weight` are packed when the weight is
+      resolved, at compile time: the weight op itself gets the packed type
+      and nothing runs at inference time;
+    - planes of a `bwta.quantize` (activations) are packed by the quantizer:
+      its result gets the packed type, so quantization and packing are one
+      pass over the data (one kernel on the GPU);
+    - anything else gets an explicit `bwta.pack`.
+
+    The layout is plane-major with `word`-bit words, K in tiles of `tile-k`
+    bits and rows in tiles of `lhs-tile-rows` (the M side, 16 for the
+    m16n8k256 A fragment) or `rhs-tile-rows` (the N side, 8 for the B
+    fragment). Both operands of a plane matmul share word size, K order and
+    K tiling, so their bits line up; row tiling may differ.
+
+    ```mlir
+    // before
+    %x, %s = bwta.quantize %a {...} : tensor<3x77xf32> -> tensor<3x77x!bwta.ternary>, tensor<3xf32>
+    %xp = bwta.split_planes %x : tensor<3x77x!bwta.ternary> -> tensor<2x3x77xi1>
+    // after
+    %x, %s = bwta.quantize %a {...} : tensor<3x77xf32>
+        -> tensor<3x77x!bwta.ternary, #bwta.packed<planes = 2, tile_rows = 16, tile_words = 8>>, tensor<3xf32>
+    %xp = bwta.split_planes %x : tensor<3x77x!bwta.ternary, #bwta.packed<...>>
+        -> tensor<2x3x77xi1, #bwta.packed<planes = 2, tile_rows = 16, tile_words = 8>>
+    ```
+  }];
+  let options = [
+    Option<"word", "word", "unsigned", /*default=*/"32", "word size in bits (32 or 64)">,
+    Option<"kOrder", "k-order", "std::string", /*default=*/"\"lsb_first\"",
+           "bit order of K inside a word: lsb_first or msb_first">,
+    Option<"tileK", "tile-k", "unsigned", /*default=*/"256",
+           "K elements per tile (the MMA k of m16n8k256)">,
+    Option<"lhsTileRows", "lhs-tile-rows", "unsigned", /*default=*/"16",
+           "rows per tile of the lhs (M) planes">,
+    Option<"rhsTileRows", "rhs-tile-rows", "unsigned", /*default=*/"8",
+           "rows per tile of the rhs (N) planes">,
+  ];
+  let statistics = [
+    Statistic<"numWeightsPacked", "weights-packed", "Weights packed at compile time">,
+    Statistic<"numQuantizersFused", "quantizers-fused", "Quantizers that now pack their result">,
+    Statistic<"numPackOps", "pack-ops", "Explicit bwta.pack ops inserted">,
+  ];
+  let dependentDialects = ["::bwta::BWTADialect"];
+}
+
 #endif // BWTA_DIALECT_BWTA_TRANSFORMS_PASSES_TD
