@@ -4,6 +4,8 @@
 
 #include "bwta/Dialect/BWTA/IR/BWTA.h"
 
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Pass/Pass.h"
 
 namespace bwta {

@@ -4,6 +4,66 @@
 
 include "mlir/Pass/PassBase.td"
 
+def QuantizePass : Pass<"bwta-quantize"> {
+  let summary = "Rewrite float linear layers and attention matmuls into bwta ops";
+  let description = [{
+    The entry of the quantization pipeline. Each `linalg.matmul` on float
+    tensors (a linear layer: activations [M, K] times weights, given as
+    [N, K] through its indexing maps or as [K, N]) and each
+    `linalg.batch_matmul` (attention: Q·Kᵀ and P·V, both operands
+    activations) whose accumulator is a zero fill becomes dynamic
+    `bwta.quantize` ops on both operands and a `bwta.qmatmul` /
+    `bwta.batch_qmatmul` with their scales and zero points. [K, N] operands
+    are transposed to the K-last form first.
+
+    Schemes (per layer from `scheme`, or from a JSON `recipe` with
+    per-layer overrides and skip lists, keyed by the `bwta.weight` name of
+    the layer's weight):
+
+    | scheme | activations | weights |
+    |---|---|---|
+    | `bwta` | ternary, per token, Δ = 0.7·mean|x| | binary, per channel, α = mean|w| |
+    | `wPaQ` | `!bwta.int<Q, unsigned>`, per token, asymmetric | `!bwta.int<P, unsigned>`, per channel, asymmetric |
+    | `wP*aQ` | as `wPaQ` | `!bwta.int<P, balanced>` (bit balance) |
+    | `skip` | left in float | |
+
+    Attention uses `attention-scheme` (default: the activations of
+    `scheme`: ternary for `bwta`, `aQ` for `wPaQ`). Under `bwta` the
+    softmax probabilities (the lhs of a P·V produced by `linalg.softmax`)
+    become `!bwta.int<1, unsigned>` ({0, 1}); under `wPaQ` P·V stays in
+    float, as in ABQ-LLM.
+
+    ```mlir
+    // before
+    %y = linalg.matmul indexing_maps = [(m,n,k)->(m,k), (m,n,k)->(n,k), (m,n,k)->(m,n)]
+        ins(%x, %w : tensor<4x64xf32>, tensor<32x64xf32>) outs(%zero : tensor<4x32xf32>)
+    // after (scheme=bwta)
+    %t, %st = bwta.quantize %x {scheme = #bwta.scheme<granularity = per_token,
+        threshold = #bwta.threshold<mean_abs, 0.7>>} : ... -> tensor<4x64x!bwta.ternary>, tensor<4xf32>
+    %b, %sb = bwta.quantize %w {scheme = #bwta.scheme<granularity = per_channel>}
+        : ... -> tensor<32x64x!bwta.binary>, tensor<32xf32>
+    %y = bwta.qmatmul %t, %b scales(%st, %sb) : (...) -> tensor<4x32xf32>
+    ```
+  }];
+  let options = [
+    Option<"scheme", "scheme", "std::string", /*default=*/"\"bwta\"",
+           "scheme of linear layers: bwta, wPaQ, wP*aQ or skip">,
+    Option<"attentionScheme", "attention-scheme", "std::string", /*default=*/"\"\"",
+           "scheme of attention matmuls (default: the activations of `scheme`)">,
+    Option<"recipe", "recipe", "std::string", /*default=*/"\"\"",
+           "JSON recipe with per-layer schemes (overrides scheme/attention-scheme)">,
+    ListOption<"skip", "skip", "std::string",
+               "weight names of linear layers to leave in float">,
+  ];
+  let statistics = [
+    Statistic<"numLinear", "linear", "Linear layers quantized">,
+    Statistic<"numAttention", "attention", "Attention matmuls quantized">,
+    Statistic<"numSkipped", "skipped", "Matmuls left in float">,
+  ];
+  let dependentDialects = ["::bwta::BWTADialect", "::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 def BTCDecomposePass : Pass<"bwta-btc-decompose"> {
   let summary = "Decompose quantized matmuls into binary AND-popcount plane matmuls";
   let description = [{
