@@ -68,4 +68,10 @@ void bwta::registerPipelines() {
       "Lower bwta ops to the LLVM dialect through linalg and loops, for "
       "mlir-runner: the bit-exact semantic oracle of bwta",
       buildCPUReferencePipeline);
+  PassPipelineRegistration<QuantizePipelineOptions>(
+      "bwta-quantize-pipeline",
+      "Quantize float matmuls and decompose them into packed binary plane "
+      "matmuls (bwta-quantize, bwta-bit-balance, bwta-btc-decompose, "
+      "bwta-pack-layout)",
+      buildQuantizePipeline);
 }

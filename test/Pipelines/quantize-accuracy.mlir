@@ -6,6 +6,8 @@
 // RUN: bwta-opt %s -bwta-quantize="scheme=w2*a8" -bwta-cpu-reference | mlir-runner -e main -entry-point-result=void -shared-libs=%mlir_runner_utils,%mlir_c_runner_utils | FileCheck %s --check-prefix=W2STAR
 // RUN: bwta-opt %s -bwta-quantize="scheme=w2a8" -bwta-cpu-reference | mlir-runner -e main -entry-point-result=void -shared-libs=%mlir_runner_utils,%mlir_c_runner_utils | FileCheck %s --check-prefix=W2A8
 // RUN: bwta-opt %s -bwta-quantize="scheme=w2a8" -bwta-bit-balance -bwta-cpu-reference | mlir-runner -e main -entry-point-result=void -shared-libs=%mlir_runner_utils,%mlir_c_runner_utils | FileCheck %s --check-prefix=W2STAR
+// RUN: bwta-opt %s -bwta-quantize-pipeline="scheme=w2a8 balance=true" -bwta-cpu-reference | mlir-runner -e main -entry-point-result=void -shared-libs=%mlir_runner_utils,%mlir_c_runner_utils | FileCheck %s --check-prefix=W2STAR
+// RUN: bwta-opt %s -bwta-quantize-pipeline="scheme=bwta" -bwta-cpu-reference | mlir-runner -e main -entry-point-result=void -shared-libs=%mlir_runner_utils,%mlir_c_runner_utils | FileCheck %s --check-prefix=BWTA
 // RUN: bwta-opt %s -bwta-quantize="scheme=bwta" -bwta-btc-decompose -bwta-pack-layout -bwta-cpu-reference | mlir-runner -e main -entry-point-result=void -shared-libs=%mlir_runner_utils,%mlir_c_runner_utils | FileCheck %s --check-prefix=BWTA
 
 // A numpy model of the same quantizers gives 2, 45, 109 (W2*A8), 179 (W2A8)

@@ -20,7 +20,29 @@ struct CPUReferenceOptions
 void buildCPUReferencePipeline(mlir::OpPassManager &pm,
                                const CPUReferenceOptions &options);
 
-/// Registers the named pipelines (bwta-cpu-reference).
+struct QuantizePipelineOptions
+    : public mlir::PassPipelineOptions<QuantizePipelineOptions> {
+  Option<std::string> scheme{
+      *this, "scheme", llvm::cl::desc("bwta, wPaQ, wP*aQ or skip"),
+      llvm::cl::init("bwta")};
+  Option<std::string> recipe{
+      *this, "recipe", llvm::cl::desc("JSON recipe with per-layer schemes")};
+  Option<bool> balance{
+      *this, "balance",
+      llvm::cl::desc("balance <= 2-bit weights (W2 -> W2*)"),
+      llvm::cl::init(false)};
+  Option<std::string> path{
+      *this, "path",
+      llvm::cl::desc("matmul path: auto (cost model), btc or int8"),
+      llvm::cl::init("auto")};
+};
+
+/// bwta-quantize → (bwta-bit-balance) → bwta-btc-decompose →
+/// bwta-pack-layout: float model to packed binary plane matmuls.
+void buildQuantizePipeline(mlir::OpPassManager &pm,
+                           const QuantizePipelineOptions &options);
+
+/// Registers the named pipelines (bwta-cpu-reference, bwta-quantize-pipeline).
 void registerPipelines();
 
 /// The upstream dialects (and their interface models) bwta pipelines use.
