@@ -66,17 +66,17 @@ void decompose(IRRewriter &rewriter, OpTy op) {
 struct BTCDecomposePass : bwta::impl::BTCDecomposePassBase<BTCDecomposePass> {
   using Base::Base;
 
-  LogicalResult initialize(MLIRContext *) override {
+  LogicalResult initialize(MLIRContext *context) override {
     if (path == "btc")
       forcedPath = MatmulPath::BTC;
     else if (path == "int8")
       forcedPath = MatmulPath::Int8;
     else if (path != "auto")
-      return emitError(UnknownLoc::get(&getContext()))
+      return emitError(UnknownLoc::get(context))
              << "bwta-btc-decompose: path must be auto, btc or int8, got '"
              << path << "'";
     if (!(binaryPops > 0) || !(int8Pops > 0) || !(bandwidthTBs > 0))
-      return emitError(UnknownLoc::get(&getContext()))
+      return emitError(UnknownLoc::get(context))
              << "bwta-btc-decompose: binary-pops, int8-pops and bandwidth-tbs "
                 "must be positive";
     rates.binaryOpsPerSecond = binaryPops * 1e15;

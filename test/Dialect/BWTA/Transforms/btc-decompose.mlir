@@ -1,5 +1,10 @@
 // RUN: bwta-opt %s -split-input-file -bwta-btc-decompose | FileCheck %s
 // RUN: bwta-opt %s -split-input-file -bwta-btc-decompose="report-costs" -verify-diagnostics -o /dev/null
+// RUN: not bwta-opt %s -bwta-btc-decompose="path=xor" 2>&1 | FileCheck %s --check-prefix=BADPATH
+// RUN: not bwta-opt %s -bwta-btc-decompose="binary-pops=0" 2>&1 | FileCheck %s --check-prefix=BADRATE
+
+// BADPATH: bwta-btc-decompose: path must be auto, btc or int8, got 'xor'
+// BADRATE: bwta-btc-decompose: binary-pops, int8-pops and bandwidth-tbs must be positive
 
 // BWTA linear: ternary (2 planes) × binary (1 plane) = 2 plane matmuls.
 // CHECK-LABEL: func.func @ternary_binary
