@@ -8,6 +8,10 @@ using namespace mlir;
 
 void bwta::buildQuantizePipeline(OpPassManager &pm,
                                  const QuantizePipelineOptions &options) {
+  // Layers without calibration data or statistics are left as they are.
+  DistributionCorrectionPassOptions correction;
+  correction.calibration = options.calibration;
+  pm.addPass(createDistributionCorrectionPass(correction));
   QuantizePassOptions quantize;
   quantize.scheme = options.scheme;
   quantize.recipe = options.recipe;

@@ -71,7 +71,7 @@ void bwta::registerPipelines() {
   PassPipelineRegistration<QuantizePipelineOptions>(
       "bwta-quantize-pipeline",
       "Quantize float matmuls and decompose them into packed binary plane "
-      "matmuls (bwta-quantize, bwta-bit-balance, bwta-btc-decompose, "
-      "bwta-pack-layout)",
+      "matmuls (bwta-distribution-correction, bwta-quantize, "
+      "bwta-bit-balance, bwta-btc-decompose, bwta-pack-layout)",
       buildQuantizePipeline);
 }

@@ -27,6 +27,10 @@ struct QuantizePipelineOptions
       llvm::cl::init("bwta")};
   Option<std::string> recipe{
       *this, "recipe", llvm::cl::desc("JSON recipe with per-layer schemes")};
+  Option<std::string> calibration{
+      *this, "calibration",
+      llvm::cl::desc("calibration JSON for bwta-distribution-correction "
+                     "(docs/Calibration.md)")};
   Option<bool> balance{
       *this, "balance",
       llvm::cl::desc("balance <= 2-bit weights (W2 -> W2*)"),
@@ -37,8 +41,9 @@ struct QuantizePipelineOptions
       llvm::cl::init("auto")};
 };
 
-/// bwta-quantize → (bwta-bit-balance) → bwta-btc-decompose →
-/// bwta-pack-layout: float model to packed binary plane matmuls.
+/// bwta-distribution-correction → bwta-quantize → (bwta-bit-balance) →
+/// bwta-btc-decompose → bwta-pack-layout: float model to packed binary
+/// plane matmuls.
 void buildQuantizePipeline(mlir::OpPassManager &pm,
                            const QuantizePipelineOptions &options);
 

@@ -1,11 +1,9 @@
 //===- Recipe.cpp - quantization schemes and JSON recipes -----------------===//
 #include "bwta/Dialect/BWTA/Transforms/Recipe.h"
 
-#include <nlohmann/json.hpp>
+#include "bwta/Support/Json.h"
 
-#include <fstream>
 #include <regex>
-#include <sstream>
 
 using namespace bwta;
 using json = nlohmann::json;
@@ -65,14 +63,11 @@ std::optional<QuantRecipe> QuantRecipe::load(const std::string &path,
     error = "recipe '" + path + "': " + what;
     return std::nullopt;
   };
-  std::ifstream stream(path);
-  if (!stream)
-    return fail("cannot open the file");
-  std::stringstream text;
-  text << stream.rdbuf();
-  json root = json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
-  if (root.is_discarded() || !root.is_object())
-    return fail("not a JSON object");
+  std::string readError;
+  std::optional<json> file = readJsonObject(path, readError);
+  if (!file)
+    return fail(readError);
+  const json &root = *file;
 
   auto scheme = [&](const json &value, const std::string &where,
                     SchemeSpec &out) -> bool {

@@ -114,6 +114,56 @@ def BTCDecomposePass : Pass<"bwta-btc-decompose"> {
   let dependentDialects = ["::bwta::BWTADialect"];
 }
 
+def DistributionCorrectionPass : Pass<"bwta-distribution-correction"> {
+  let summary = "LET smoothing, rank-1 compensation and bias correction of linear layers";
+  let description = [{
+    Runs on the float model, before `bwta-quantize`, so that what gets
+    quantized has a friendlier distribution. For each linear layer (a
+    `linalg.matmul` whose weight is a `bwta.weight`, see `bwta-quantize`)
+    with calibration data:
+
+    - **smoothing** (LET / SmoothQuant): `X' = (X − δ)/s`, `W' = W·diag(s)`,
+      and the output gets `+ W·δ` back, so the float function is unchanged
+      while activation outliers move into the weights. `X'` is folded into
+      the producer of X when that is an elementwise `linalg.generic` (the
+      last step of a norm, an activation function) used only here;
+      otherwise it is a separate elementwise op.
+    - **rank-1 compensation** (ABQ-LLM, for down-projections): `W' += a·bᵀ`.
+    - **bias correction**: `+ c[n]` on the output.
+
+    Parameters come from the calibration JSON (`calibration=FILE`,
+    docs/Calibration.md, version 1) keyed by weight name. A layer with
+    activation statistics (`act_max` in the file, or a `bwta.act_max`
+    attribute on the matmul) but no `smooth` gets the closed form
+    `s = max|X|^α / max|W|^(1−α)` (α from the file, else `alpha`), computed
+    over the weight's input channels. Sizes that do not match the layer
+    are errors naming the layer and the field.
+
+    ```mlir
+    // before: %y = linalg.matmul ins(%x, %w) ...   (w = bwta.weight "fc.weight")
+    // after (smooth s, shift δ):
+    %xs = linalg.generic ... (x − δ[k]) / s[k]
+    %ws = linalg.generic ... w[n, k] · s[k]
+    %y0 = linalg.matmul ins(%xs, %ws) ...
+    %y  = linalg.generic ... y0[m, n] + Σ_k w[n, k]·δ[k]
+    ```
+  }];
+  let options = [
+    Option<"calibration", "calibration", "std::string", /*default=*/"\"\"",
+           "calibration JSON (docs/Calibration.md)">,
+    Option<"alpha", "alpha", "double", /*default=*/"0.5",
+           "migration strength of the closed-form smoothing, in [0, 1]">,
+  ];
+  let statistics = [
+    Statistic<"numSmoothed", "smoothed", "Layers smoothed">,
+    Statistic<"numFolded", "folded", "Smoothing folded into a producer">,
+    Statistic<"numRank1", "rank1", "Rank-1 compensations applied">,
+    Statistic<"numBiasCorrected", "bias-corrected", "Output corrections added">,
+  ];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect", "::mlir::math::MathDialect",
+                           "::mlir::tensor::TensorDialect", "::mlir::arith::ArithDialect"];
+}
+
 def BitBalancePass : Pass<"bwta-bit-balance"> {
   let summary = "Give <= 2-bit weights balanced levels (W2*: {-2..2})";
   let description = [{

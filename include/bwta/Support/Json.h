@@ -1,0 +1,20 @@
+//===- Json.h - reading JSON files without exceptions -----------*- C++ -*-===//
+#ifndef BWTA_SUPPORT_JSON_H
+#define BWTA_SUPPORT_JSON_H
+
+#include <nlohmann/json.hpp>
+
+#include <optional>
+#include <string>
+
+namespace bwta {
+
+/// Reads `path` as a JSON object. On failure returns nullopt and sets
+/// `error` to "cannot open the file" or "not a JSON object" (callers add
+/// which file it was). Never throws: bwta is built without exceptions.
+std::optional<nlohmann::json> readJsonObject(const std::string &path,
+                                             std::string &error);
+
+} // namespace bwta
+
+#endif // BWTA_SUPPORT_JSON_H
