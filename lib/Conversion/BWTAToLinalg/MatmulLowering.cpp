@@ -107,64 +107,85 @@ struct BTCEpilogueLowering : OpConversionPattern<BTCEpilogueOp> {
     auto lhsType = cast<QuantizedType>(op.getLhsType());
     auto rhsType = cast<QuantizedType>(op.getRhsType());
     int64_t k = op.getK();
+    std::optional<int64_t> groupSize = op.getGroupSize();
+    int64_t span = groupSize.value_or(k);
     Type i32 = rewriter.getI32Type();
 
     Value result = buildTensor(
         rewriter, op.getLoc(), resultType,
         [&](OpBuilder &b, Location l, ArrayRef<Value> at) -> Value {
           // at = [(batch,) m, n]
-          auto c = [&](int64_t value) { return intConst(b, l, i32, value); };
-          auto add = [&](Value x, Value y) { return arith::AddIOp::create(b, l, x, y).getResult(); };
-          auto mul = [&](Value x, Value y) { return arith::MulIOp::create(b, l, x, y).getResult(); };
           SmallVector<Value> lhsRow(at.drop_back()), rhsRow(at.drop_back(2));
           rhsRow.push_back(at.back());
-          auto popcount = [&](Value counts, unsigned plane, ArrayRef<Value> row) {
-            SmallVector<Value> indices{indexConst(b, l, plane)};
-            llvm::append_range(indices, row);
-            return tensor::ExtractOp::create(b, l, counts, indices).getResult();
-          };
-          // Σx and Σw from the row popcounts.
-          Value lhsSum = c(k * lhsType.getPlaneOffset());
-          for (unsigned i = 0; i < lhsType.getNumPlanes(); ++i)
-            lhsSum = add(lhsSum, mul(c(lhsType.getPlaneCoefficient(i)),
-                                     popcount(adaptor.getLhsPopcount(), i, lhsRow)));
-          Value rhsSum = c(k * rhsType.getPlaneOffset());
-          for (unsigned j = 0; j < rhsType.getNumPlanes(); ++j)
-            rhsSum = add(rhsSum, mul(c(rhsType.getPlaneCoefficient(j)),
-                                     popcount(adaptor.getRhsPopcount(), j, rhsRow)));
-          // dot = o_x·Σw + o_w·Σx − K·o_x·o_w + Σ_ij c_i d_j P[i, j]
-          // (equal to the documented form, with the offset terms regrouped).
-          int64_t ox = lhsType.getPlaneOffset(), ow = rhsType.getPlaneOffset();
-          Value dot = add(mul(c(ox), rhsSum), mul(c(ow), lhsSum));
-          dot = add(dot, c(-k * ox * ow));
-          for (unsigned i = 0; i < lhsType.getNumPlanes(); ++i)
-            for (unsigned j = 0; j < rhsType.getNumPlanes(); ++j) {
-              SmallVector<Value> indices{indexConst(b, l, i), indexConst(b, l, j)};
-              llvm::append_range(indices, at);
-              Value pairs = tensor::ExtractOp::create(b, l, adaptor.getPlanes(), indices);
-              dot = add(dot, mul(c(lhsType.getPlaneCoefficient(i) *
-                                   rhsType.getPlaneCoefficient(j)),
-                                 pairs));
-            }
-          Value group = indexConst(b, l, 0);
-          Value acc = dot;
-          Value zl = adaptor.getLhsZeroPoint()
-                         ? extractParam(b, l, adaptor.getLhsZeroPoint(), lhsRow, group)
-                         : Value();
-          Value zr = adaptor.getRhsZeroPoint()
-                         ? extractParam(b, l, adaptor.getRhsZeroPoint(), rhsRow, group)
-                         : Value();
-          if (zr)
-            acc = arith::SubIOp::create(b, l, acc, mul(zr, lhsSum));
-          if (zl)
-            acc = arith::SubIOp::create(b, l, acc, mul(zl, rhsSum));
-          if (zl && zr)
-            acc = add(acc, mul(c(k), mul(zl, zr)));
-          Value sl = extractParam(b, l, adaptor.getLhsScale(), lhsRow, group);
-          Value sr = extractParam(b, l, adaptor.getRhsScale(), rhsRow, group);
-          Value y = arith::SIToFPOp::create(b, l, b.getF32Type(), acc);
-          y = arith::MulFOp::create(b, l, y, sl);
-          y = arith::MulFOp::create(b, l, y, sr);
+          auto groups = buildLoop(
+              b, l, indexConst(b, l, 0),
+              indexConst(b, l, getNumGroups(k, groupSize)), {f32Const(b, l, -0.0)},
+              [&](OpBuilder &gb, Location gl, Value g, ValueRange y) {
+                auto c = [&](int64_t value) { return intConst(gb, gl, i32, value); };
+                auto add = [&](Value x, Value z) {
+                  return arith::AddIOp::create(gb, gl, x, z).getResult();
+                };
+                auto mul = [&](Value x, Value z) {
+                  return arith::MulIOp::create(gb, gl, x, z).getResult();
+                };
+                // Indices [planes..., (g,) rest...] of a count tensor.
+                auto count = [&](Value counts, ArrayRef<unsigned> planes,
+                                 ArrayRef<Value> rest) {
+                  SmallVector<Value> indices;
+                  for (unsigned plane : planes)
+                    indices.push_back(indexConst(gb, gl, plane));
+                  if (groupSize)
+                    indices.push_back(g);
+                  llvm::append_range(indices, rest);
+                  return tensor::ExtractOp::create(gb, gl, counts, indices).getResult();
+                };
+                // K of this group, as i32.
+                Value begin = arith::MulIOp::create(gb, gl, g, indexConst(gb, gl, span));
+                Value end = arith::MinUIOp::create(
+                    gb, gl, arith::AddIOp::create(gb, gl, begin, indexConst(gb, gl, span)),
+                    indexConst(gb, gl, k));
+                Value kg = arith::IndexCastOp::create(
+                    gb, gl, i32, arith::SubIOp::create(gb, gl, end, begin));
+                // Σx and Σw from the row popcounts.
+                Value lhsSum = mul(kg, c(lhsType.getPlaneOffset()));
+                for (unsigned i = 0; i < lhsType.getNumPlanes(); ++i)
+                  lhsSum = add(lhsSum, mul(c(lhsType.getPlaneCoefficient(i)),
+                                           count(adaptor.getLhsPopcount(), {i}, lhsRow)));
+                Value rhsSum = mul(kg, c(rhsType.getPlaneOffset()));
+                for (unsigned j = 0; j < rhsType.getNumPlanes(); ++j)
+                  rhsSum = add(rhsSum, mul(c(rhsType.getPlaneCoefficient(j)),
+                                           count(adaptor.getRhsPopcount(), {j}, rhsRow)));
+                // dot = o_x·Σw + o_w·Σx − K·o_x·o_w + Σ_ij c_i d_j P[i, j]
+                // (the documented form, with the offset terms regrouped).
+                int64_t ox = lhsType.getPlaneOffset(), ow = rhsType.getPlaneOffset();
+                Value dot = add(mul(c(ox), rhsSum), mul(c(ow), lhsSum));
+                dot = add(dot, mul(kg, c(-ox * ow)));
+                for (unsigned i = 0; i < lhsType.getNumPlanes(); ++i)
+                  for (unsigned j = 0; j < rhsType.getNumPlanes(); ++j)
+                    dot = add(dot, mul(c(lhsType.getPlaneCoefficient(i) *
+                                         rhsType.getPlaneCoefficient(j)),
+                                       count(adaptor.getPlanes(), {i, j}, at)));
+                Value acc = dot;
+                Value zl = adaptor.getLhsZeroPoint()
+                               ? extractParam(gb, gl, adaptor.getLhsZeroPoint(), lhsRow, g)
+                               : Value();
+                Value zr = adaptor.getRhsZeroPoint()
+                               ? extractParam(gb, gl, adaptor.getRhsZeroPoint(), rhsRow, g)
+                               : Value();
+                if (zr)
+                  acc = arith::SubIOp::create(gb, gl, acc, mul(zr, lhsSum));
+                if (zl)
+                  acc = arith::SubIOp::create(gb, gl, acc, mul(zl, rhsSum));
+                if (zl && zr)
+                  acc = add(acc, mul(kg, mul(zl, zr)));
+                Value sl = extractParam(gb, gl, adaptor.getLhsScale(), lhsRow, g);
+                Value sr = extractParam(gb, gl, adaptor.getRhsScale(), rhsRow, g);
+                Value term = arith::SIToFPOp::create(gb, gl, gb.getF32Type(), acc);
+                term = arith::MulFOp::create(gb, gl, term, sl);
+                term = arith::MulFOp::create(gb, gl, term, sr);
+                return SmallVector<Value>{arith::AddFOp::create(gb, gl, y[0], term)};
+              });
+          Value y = groups[0];
           if (Value bias = adaptor.getBias())
             y = arith::AddFOp::create(
                 b, l, y, tensor::ExtractOp::create(b, l, bias, ValueRange{at.back()}));

@@ -34,6 +34,21 @@ Value unpackedBit(OpBuilder &b, Location loc, RankedTensorType logicalType,
                       plane);
 }
 
+/// [begin, end) of group `group` along an axis of `extent` units, where a
+/// group is `groupSize` elements and a unit `elementsPerUnit` elements (1
+/// for bits, the word size for packed words); all of it without a group.
+std::pair<Value, Value> groupRange(OpBuilder &b, Location loc, Value group,
+                                   std::optional<int64_t> groupSize,
+                                   int64_t extent, int64_t elementsPerUnit) {
+  if (!group)
+    return {indexConst(b, loc, 0), indexConst(b, loc, extent)};
+  Value span = indexConst(b, loc, *groupSize / elementsPerUnit);
+  Value begin = arith::MulIOp::create(b, loc, group, span);
+  Value end = arith::MinUIOp::create(b, loc, arith::AddIOp::create(b, loc, begin, span),
+                                     indexConst(b, loc, extent));
+  return {begin, end};
+}
+
 /// Bit (plane, row, k) of packed storage.
 Value packedBit(OpBuilder &b, Location loc, const PackedGeometry &geometry,
                 Value storage, Value plane, Value row, Value k) {
@@ -208,6 +223,7 @@ struct PlaneMatmulLowering : OpConversionPattern<PlaneMatmulOp> {
     RankedTensorType rhsType = op.getRhs().getType();
     bool batched = lhsType.getRank() == 4;
     int64_t k = lhsType.getShape().back();
+    std::optional<int64_t> groupSize = op.getGroupSize();
     std::optional<PackedGeometry> lhsPacked = getPackedGeometry(lhsType);
     std::optional<PackedGeometry> rhsPacked = getPackedGeometry(rhsType);
     Type i32 = rewriter.getI32Type();
@@ -215,19 +231,21 @@ struct PlaneMatmulLowering : OpConversionPattern<PlaneMatmulOp> {
     Value result = buildTensor(
         rewriter, op.getLoc(), op.getResult().getType(),
         [&](OpBuilder &b, Location l, ArrayRef<Value> at) -> Value {
-          // at = [i, j, (batch,) m, n]
+          // at = [i, j, (group,) (batch,) m, n]
           Value i = at[0], j = at[1], m = at[at.size() - 2], n = at.back();
+          Value group = groupSize ? at[2] : Value();
           SmallVector<Value> lhsRow, rhsRow;
           if (batched) {
-            lhsRow.push_back(at[2]);
-            rhsRow.push_back(at[2]);
+            lhsRow.push_back(at[at.size() - 3]);
+            rhsRow.push_back(at[at.size() - 3]);
           }
           lhsRow.push_back(m);
           rhsRow.push_back(n);
           Value zero = intConst(b, l, i32, 0);
           if (!lhsPacked) {
+            auto [begin, end] = groupRange(b, l, group, groupSize, k, 1);
             return buildLoop(
-                b, l, indexConst(b, l, 0), indexConst(b, l, k), {zero},
+                b, l, begin, end, {zero},
                 [&](OpBuilder &kb, Location kl, Value kk, ValueRange acc) {
                   Value x = unpackedBit(kb, kl, lhsType, adaptor.getLhs(), i,
                                         lhsRow, kk);
@@ -240,9 +258,10 @@ struct PlaneMatmulLowering : OpConversionPattern<PlaneMatmulOp> {
           }
           Value lhsLinear = linearize(b, l, lhsRow, rowShapeOf(lhsType));
           Value rhsLinear = linearize(b, l, rhsRow, rowShapeOf(rhsType));
+          auto [begin, end] = groupRange(b, l, group, groupSize, lhsPacked->wordsPerRow,
+                                         lhsPacked->layout.getWord());
           return buildLoop(
-              b, l, indexConst(b, l, 0), indexConst(b, l, lhsPacked->wordsPerRow),
-              {zero},
+              b, l, begin, end, {zero},
               [&](OpBuilder &wb, Location wl, Value word, ValueRange acc) {
                 Value x = lhsPacked->loadWord(wb, wl, adaptor.getLhs(), i,
                                               lhsLinear, word);
@@ -268,28 +287,37 @@ struct PlanePopcountLowering : OpConversionPattern<PlanePopcountOp> {
                   ConversionPatternRewriter &rewriter) const override {
     RankedTensorType inputType = op.getInput().getType();
     std::optional<PackedGeometry> packed = getPackedGeometry(inputType);
+    std::optional<int64_t> groupSize = op.getGroupSize();
     Type i32 = rewriter.getI32Type();
     Value result = buildTensor(
         rewriter, op.getLoc(), op.getResult().getType(),
         [&](OpBuilder &b, Location l, ArrayRef<Value> at) -> Value {
-          // at = [plane, rows...]
+          // at = [plane, (group,) rows...]
+          Value plane = at.front();
+          Value group = groupSize ? at[1] : Value();
+          ArrayRef<Value> row = at.drop_front(groupSize ? 2 : 1);
           Value zero = intConst(b, l, i32, 0);
-          if (!packed)
+          if (!packed) {
+            auto [begin, end] = groupRange(b, l, group, groupSize,
+                                           inputType.getShape().back(), 1);
             return buildLoop(
-                b, l, indexConst(b, l, 0), indexConst(b, l, inputType.getShape().back()),
-                {zero}, [&](OpBuilder &kb, Location kl, Value k, ValueRange acc) {
+                b, l, begin, end, {zero},
+                [&](OpBuilder &kb, Location kl, Value k, ValueRange acc) {
                   Value bit = unpackedBit(kb, kl, inputType, adaptor.getInput(),
-                                          at.front(), at.drop_front(), k);
+                                          plane, row, k);
                   return SmallVector<Value>{arith::AddIOp::create(
                       kb, kl, acc[0], arith::ExtUIOp::create(kb, kl, i32, bit))};
                 })[0];
-          Value row = linearize(b, l, at.drop_front(), rowShapeOf(inputType));
+          }
+          Value linear = linearize(b, l, row, rowShapeOf(inputType));
+          auto [begin, end] = groupRange(b, l, group, groupSize, packed->wordsPerRow,
+                                         packed->layout.getWord());
           return buildLoop(
-              b, l, indexConst(b, l, 0), indexConst(b, l, packed->wordsPerRow),
-              {zero}, [&](OpBuilder &wb, Location wl, Value word, ValueRange acc) {
+              b, l, begin, end, {zero},
+              [&](OpBuilder &wb, Location wl, Value word, ValueRange acc) {
                 Value ones = math::CtPopOp::create(
-                    wb, wl, packed->loadWord(wb, wl, adaptor.getInput(), at.front(),
-                                             row, word));
+                    wb, wl, packed->loadWord(wb, wl, adaptor.getInput(), plane,
+                                             linear, word));
                 if (ones.getType() != i32)
                   ones = arith::TruncIOp::create(wb, wl, i32, ones);
                 return SmallVector<Value>{arith::AddIOp::create(wb, wl, acc[0], ones)};

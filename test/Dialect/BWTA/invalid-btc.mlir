@@ -96,3 +96,43 @@ func.func @bad_path(%x: tensor<3x7x!bwta.ternary>, %s: tensor<f32>) {
   %0 = bwta.qmatmul %x, %x scales(%s, %s) {path = #bwta.path<xor>} : (tensor<3x7x!bwta.ternary>, tensor<3x7x!bwta.ternary>, tensor<f32>, tensor<f32>) -> tensor<3x3xf32>
   return
 }
+
+// -----
+
+func.func @popcount_group_shape(%p: tensor<2x3x77xi1>) {
+  // expected-error @below {{'bwta.plane_popcount' op result shape [2, 3] should be [2, 3, 3]}}
+  %0 = bwta.plane_popcount %p {group_size = 32} : tensor<2x3x77xi1> -> tensor<2x3xi32>
+  return
+}
+
+// -----
+
+func.func @popcount_group_words(%p: tensor<2x3x77xi1, #bwta.packed<planes = 2>>) {
+  // expected-error @below {{'bwta.plane_popcount' op group_size 24 must be a multiple of the packed word (32 bits)}}
+  %0 = bwta.plane_popcount %p {group_size = 24} : tensor<2x3x77xi1, #bwta.packed<planes = 2>> -> tensor<2x4x3xi32>
+  return
+}
+
+// -----
+
+func.func @plane_matmul_group_words(%x: tensor<2x3x77xi1, #bwta.packed<planes = 2, word = 64>>, %w: tensor<1x5x77xi1, #bwta.packed<planes = 1, word = 64>>) {
+  // expected-error @below {{'bwta.plane_matmul' op group_size 32 must be a multiple of the packed word (64 bits)}}
+  %0 = bwta.plane_matmul %x, %w {group_size = 32} : tensor<2x3x77xi1, #bwta.packed<planes = 2, word = 64>>, tensor<1x5x77xi1, #bwta.packed<planes = 1, word = 64>> -> tensor<2x1x3x3x5xi32>
+  return
+}
+
+// -----
+
+func.func @plane_matmul_group_shape(%x: tensor<2x3x77xi1>, %w: tensor<1x5x77xi1>) {
+  // expected-error @below {{'bwta.plane_matmul' op result shape [2, 1, 3, 5] should be [2, 1, 3, 3, 5]}}
+  %0 = bwta.plane_matmul %x, %w {group_size = 32} : tensor<2x3x77xi1>, tensor<1x5x77xi1> -> tensor<2x1x3x5xi32>
+  return
+}
+
+// -----
+
+func.func @epilogue_group_counts(%p: tensor<2x1x3x3x5xi32>, %a: tensor<2x3xi32>, %b: tensor<1x3x5xi32>, %s: tensor<f32>) {
+  // expected-error @below {{'bwta.btc_epilogue' op lhs popcounts have shape [2, 3], expected [2, 3, 3]}}
+  %0 = bwta.btc_epilogue %p, %a, %b scales(%s, %s) k = 77 for !bwta.ternary, !bwta.binary {group_size = 32} : (tensor<2x1x3x3x5xi32>, tensor<2x3xi32>, tensor<1x3x5xi32>, tensor<f32>, tensor<f32>) -> tensor<3x5xf32>
+  return
+}

@@ -387,6 +387,13 @@ LogicalResult PlaneMatmulOp::verify() {
                             "so that their bits line up: "
                          << lhsLayout << " vs " << rhsLayout;
   SmallVector<int64_t> expected{lhs[0], rhs[0]};
+  if (std::optional<int64_t> groupSize = getGroupSize()) {
+    if (lhsLayout && *groupSize % lhsLayout.getWord() != 0)
+      return emitOpError() << "group_size " << *groupSize
+                           << " must be a multiple of the packed word ("
+                           << lhsLayout.getWord() << " bits)";
+    expected.push_back(getNumGroups(lhs.back(), groupSize));
+  }
   if (rank == 4)
     expected.push_back(lhs[1]);
   expected.push_back(lhs[rank - 2]);
@@ -406,8 +413,17 @@ LogicalResult PlanePopcountOp::verify() {
   auto inputType = getInput().getType();
   if (inputType.getRank() < 2)
     return emitOpError() << "input must be [P, ..., K], got rank " << inputType.getRank();
-  ArrayRef<int64_t> expected = inputType.getShape().drop_back();
-  if (getResult().getType().getShape() != expected)
+  SmallVector<int64_t> expected(inputType.getShape().drop_back());
+  if (std::optional<int64_t> groupSize = getGroupSize()) {
+    PackedLayoutAttr layout = getPackedLayout(inputType);
+    if (layout && *groupSize % layout.getWord() != 0)
+      return emitOpError() << "group_size " << *groupSize
+                           << " must be a multiple of the packed word ("
+                           << layout.getWord() << " bits)";
+    expected.insert(expected.begin() + 1,
+                    getNumGroups(inputType.getShape().back(), groupSize));
+  }
+  if (getResult().getType().getShape() != ArrayRef<int64_t>(expected))
     return emitOpError() << "result shape "
                          << shapeToString(getResult().getType().getShape())
                          << " should be " << shapeToString(expected);
@@ -422,7 +438,12 @@ LogicalResult BTCEpilogueOp::verify() {
   if (result.size() != 2 && result.size() != 3)
     return emitOpError() << "result must be [M, N] or [B, M, N], got "
                          << shapeToString(result);
+  std::optional<int64_t> groupSize = getGroupSize();
+  SmallVector<int64_t> groups;
+  if (groupSize)
+    groups.push_back(getNumGroups(getK(), groupSize));
   SmallVector<int64_t> expected{lhsType.getNumPlanes(), rhsType.getNumPlanes()};
+  llvm::append_range(expected, groups);
   llvm::append_range(expected, result);
   if (planes != ArrayRef<int64_t>(expected))
     return emitOpError() << "plane-pair counts have shape " << shapeToString(planes)
@@ -431,6 +452,8 @@ LogicalResult BTCEpilogueOp::verify() {
   // [Pl, (B,) M] and [Pr, (B,) N].
   ArrayRef<int64_t> rows = result.drop_back(2);
   SmallVector<int64_t> lhsCounts{lhsType.getNumPlanes()}, rhsCounts{rhsType.getNumPlanes()};
+  llvm::append_range(lhsCounts, groups);
+  llvm::append_range(rhsCounts, groups);
   llvm::append_range(lhsCounts, rows);
   llvm::append_range(rhsCounts, rows);
   lhsCounts.push_back(result[result.size() - 2]);
@@ -447,13 +470,13 @@ LogicalResult BTCEpilogueOp::verify() {
       failed(checkCounts(getRhsPopcount(), rhsCounts, "rhs")))
     return failure();
   // The operand shapes the parameters refer to.
-  SmallVector<int64_t> lhs(lhsCounts.begin() + 1, lhsCounts.end());
-  SmallVector<int64_t> rhs(rhsCounts.begin() + 1, rhsCounts.end());
+  SmallVector<int64_t> lhs(lhsCounts.begin() + 1 + groups.size(), lhsCounts.end());
+  SmallVector<int64_t> rhs(rhsCounts.begin() + 1 + groups.size(), rhsCounts.end());
   lhs.push_back(getK());
   rhs.push_back(getK());
   return verifyMatmulParams(*this, lhs, rhs, lhsType, rhsType, getLhsScale(),
                             getRhsScale(), getLhsZeroPoint(), getRhsZeroPoint(),
-                            getBias(), std::nullopt);
+                            getBias(), groupSize);
 }
 
 //===----------------------------------------------------------------------===//

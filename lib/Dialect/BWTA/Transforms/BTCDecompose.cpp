@@ -30,12 +30,15 @@ Value splitPlanes(OpBuilder &b, Location loc, Value value) {
                                RankedTensorType::get(shape, b.getI1Type()), value);
 }
 
-/// Row popcounts [P, d...] of planes [P, d..., K].
-Value popcounts(OpBuilder &b, Location loc, Value planes) {
+/// Row popcounts [P, (G,) d...] of planes [P, d..., K].
+Value popcounts(OpBuilder &b, Location loc, Value planes, IntegerAttr groupSize) {
   auto type = cast<RankedTensorType>(planes.getType());
-  auto resultType = RankedTensorType::get(type.getShape().drop_back(),
-                                          b.getI32Type());
-  return PlanePopcountOp::create(b, loc, resultType, planes);
+  SmallVector<int64_t> shape(type.getShape().drop_back());
+  if (groupSize)
+    shape.insert(shape.begin() + 1,
+                 getNumGroups(type.getShape().back(), groupSize.getInt()));
+  return PlanePopcountOp::create(b, loc, RankedTensorType::get(shape, b.getI32Type()),
+                                 planes, groupSize);
 }
 
 template <typename OpTy>
@@ -47,20 +50,23 @@ void decompose(IRRewriter &rewriter, OpTy op) {
   auto lhsType = cast<RankedTensorType>(lhsPlanes.getType());
   auto rhsType = cast<RankedTensorType>(rhsPlanes.getType());
   ArrayRef<int64_t> result = op.getResult().getType().getShape();
+  int64_t k = op.getLhs().getType().getShape().back();
+  IntegerAttr groupSize = op.getGroupSizeAttr();
   SmallVector<int64_t> pairShape{lhsType.getDimSize(0), rhsType.getDimSize(0)};
+  if (groupSize)
+    pairShape.push_back(getNumGroups(k, groupSize.getInt()));
   llvm::append_range(pairShape, result);
   Value pairs = PlaneMatmulOp::create(
       rewriter, loc, RankedTensorType::get(pairShape, rewriter.getI32Type()),
-      lhsPlanes, rhsPlanes);
-  Value lhsCounts = popcounts(rewriter, loc, lhsPlanes);
-  Value rhsCounts = popcounts(rewriter, loc, rhsPlanes);
-  int64_t k = op.getLhs().getType().getShape().back();
+      lhsPlanes, rhsPlanes, groupSize);
+  Value lhsCounts = popcounts(rewriter, loc, lhsPlanes, groupSize);
+  Value rhsCounts = popcounts(rewriter, loc, rhsPlanes, groupSize);
   rewriter.replaceOpWithNewOp<BTCEpilogueOp>(
       op, op.getResult().getType(), pairs, lhsCounts, rhsCounts,
       op.getLhsScale(), op.getRhsScale(), op.getLhsZeroPoint(),
       op.getRhsZeroPoint(), op.getBias(), rewriter.getI64IntegerAttr(k),
       TypeAttr::get(op.getLhs().getType().getElementType()),
-      TypeAttr::get(op.getRhs().getType().getElementType()));
+      TypeAttr::get(op.getRhs().getType().getElementType()), groupSize);
 }
 
 struct BTCDecomposePass : bwta::impl::BTCDecomposePassBase<BTCDecomposePass> {
@@ -105,10 +111,6 @@ struct BTCDecomposePass : bwta::impl::BTCDecomposePassBase<BTCDecomposePass> {
     if (op.getPath()) {
       choice = *op.getPath();
       reason = "path attribute";
-    }
-    if (op.getGroupSize() && choice == MatmulPath::BTC) {
-      choice = MatmulPath::Int8;
-      reason = "grouped scales";
     }
     if (reportCosts)
       op.emitRemark() << llvm::formatv(

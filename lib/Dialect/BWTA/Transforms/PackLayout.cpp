@@ -83,8 +83,16 @@ struct PackLayoutPass : bwta::impl::PackLayoutPassBase<PackLayoutPass> {
       if (getPackedLayout(split.getInput().getType()) ||
           split.getResult().use_empty())
         return;
-      if (llvm::all_of(split.getResult().getUsers(), [](Operation *user) {
-            return isa<PlaneMatmulOp, PlanePopcountOp>(user);
+      // Grouped counts need groups of whole words in a packed operand.
+      auto wholeWords = [&](std::optional<int64_t> groupSize) {
+        return !groupSize || *groupSize % word == 0;
+      };
+      if (llvm::all_of(split.getResult().getUsers(), [&](Operation *user) {
+            if (auto matmul = dyn_cast<PlaneMatmulOp>(user))
+              return wholeWords(matmul.getGroupSize());
+            if (auto popcount = dyn_cast<PlanePopcountOp>(user))
+              return wholeWords(popcount.getGroupSize());
+            return false;
           }))
         splits.push_back(split);
     });

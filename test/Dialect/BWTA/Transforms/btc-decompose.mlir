@@ -54,16 +54,18 @@ func.func @w2a8_by_shape(%x: tensor<2048x4096x!bwta.int<8>>, %x1: tensor<1x4096x
 
 // -----
 
-// An explicit path attribute wins over the cost model; grouped scales keep
-// the int8 path.
+// An explicit path attribute wins over the cost model. Grouped scales
+// decompose into per-group counts.
 // CHECK-LABEL: func.func @respects_path_and_groups
 // CHECK: bwta.qmatmul {{.*}} {path = #bwta.path<int8>}
-// CHECK: bwta.qmatmul {{.*}} {group_size = 32 : i64, path = #bwta.path<int8>}
-// CHECK-NOT: bwta.btc_epilogue
+// CHECK: bwta.plane_matmul %{{.*}}, %{{.*}} {group_size = 32 : i64} : tensor<2x3x77xi1>, tensor<1x5x77xi1> -> tensor<2x1x3x3x5xi32>
+// CHECK: bwta.plane_popcount %{{.*}} {group_size = 32 : i64} : tensor<2x3x77xi1> -> tensor<2x3x3xi32>
+// CHECK: bwta.plane_popcount %{{.*}} {group_size = 32 : i64} : tensor<1x5x77xi1> -> tensor<1x3x5xi32>
+// CHECK: bwta.btc_epilogue {{.*}} k = 77 for !bwta.ternary, !bwta.binary {group_size = 32 : i64}
 func.func @respects_path_and_groups(%x: tensor<3x77x!bwta.ternary>, %w: tensor<5x77x!bwta.binary>, %sx: tensor<3xf32>, %sw: tensor<5xf32>, %sg: tensor<5x3xf32>) -> (tensor<3x5xf32>, tensor<3x5xf32>) {
   // expected-remark @+1 {{: int8 (path attribute)}}
   %y = bwta.qmatmul %x, %w scales(%sx, %sw) {path = #bwta.path<int8>} : (tensor<3x77x!bwta.ternary>, tensor<5x77x!bwta.binary>, tensor<3xf32>, tensor<5xf32>) -> tensor<3x5xf32>
-  // expected-remark @+1 {{: int8 (grouped scales)}}
+  // expected-remark @+1 {{: btc (cost model)}}
   %g = bwta.qmatmul %x, %w scales(%sx, %sg) {group_size = 32} : (tensor<3x77x!bwta.ternary>, tensor<5x77x!bwta.binary>, tensor<3xf32>, tensor<5x3xf32>) -> tensor<3x5xf32>
   return %y, %g : tensor<3x5xf32>, tensor<3x5xf32>
 }

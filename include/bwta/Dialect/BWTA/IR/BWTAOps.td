@@ -239,12 +239,17 @@ def BWTA_PlaneMatmulOp : BWTA_Op<"plane_matmul", [Pure]> {
     (same word, K order and tiles), so that their bit orders agree. This is
     the only binary product bwta emits: XOR-popcount is emulated on sm_90.
 
+    With `group_size`, K is cut into groups of that many elements counted
+    separately: `R[i, j, g, b..., m, n]` (what grouped scales need). Packed
+    operands then need groups of whole words.
+
     ```mlir
     %r = bwta.plane_matmul %x, %w : tensor<2x3x77xi1>, tensor<1x5x77xi1>
                                  -> tensor<2x1x3x5xi32>
     ```
   }];
-  let arguments = (ins BWTA_PlaneTensor:$lhs, BWTA_PlaneTensor:$rhs);
+  let arguments = (ins BWTA_PlaneTensor:$lhs, BWTA_PlaneTensor:$rhs,
+                       OptionalAttr<ConfinedAttr<I64Attr, [IntPositive]>>:$group_size);
   let results = (outs BWTA_AccumulatorTensor:$result);
   let assemblyFormat = [{
     $lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)
@@ -257,13 +262,15 @@ def BWTA_PlanePopcountOp : BWTA_Op<"plane_popcount", [Pure]> {
   let description = [{
     `R[i, r...] = Σ_k planes[i, r..., k]` (int32): the row sums the BTC
     epilogue needs (for a ternary tensor, `Σt = R[0] − R[1]`). The operand may
-    be packed; the result does not depend on the layout.
+    be packed; the result does not depend on the layout. With `group_size`,
+    one count per group of K: `R[i, g, r...]`.
 
     ```mlir
     %n = bwta.plane_popcount %p : tensor<2x3x77xi1> -> tensor<2x3xi32>
     ```
   }];
-  let arguments = (ins BWTA_PlaneTensor:$input);
+  let arguments = (ins BWTA_PlaneTensor:$input,
+                       OptionalAttr<ConfinedAttr<I64Attr, [IntPositive]>>:$group_size);
   let results = (outs BWTA_AccumulatorTensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
   let hasVerifier = 1;
@@ -285,9 +292,12 @@ def BWTA_BTCEpilogueOp : BWTA_Op<"btc_epilogue", [Pure, AttrSizedOperandSegments
     Y    = (f32(acc) · s_x) · s_w + bias
     ```
 
-    which equals `bwta.qmatmul` on the same operands bit for bit (one group:
-    grouped scales are not decomposed). Only AND-popcounts appear: XOR is
-    emulated on sm_90.
+    which equals `bwta.qmatmul` on the same operands bit for bit. With
+    `group_size` the counts carry a group dimension (`P[i, j, g, ...]`,
+    `A[i, g, ...]`, `B[j, g, ...]`), each group uses its own K, zero points
+    and scales, and `Y = Σ_g (f32(acc_g)·s_x[g])·s_w[g] + bias` summed from
+    −0.0 in group order, exactly as `bwta.qmatmul`. Only AND-popcounts
+    appear: XOR is emulated on sm_90.
 
     ```mlir
     %y = bwta.btc_epilogue %p, %a, %b scales(%sx, %sw) k = 77
@@ -305,7 +315,8 @@ def BWTA_BTCEpilogueOp : BWTA_Op<"btc_epilogue", [Pure, AttrSizedOperandSegments
                        Optional<BWTA_BiasTensor>:$bias,
                        ConfinedAttr<I64Attr, [IntPositive]>:$k,
                        TypeAttrOf<BWTA_AnyQuantized>:$lhs_type,
-                       TypeAttrOf<BWTA_AnyQuantized>:$rhs_type);
+                       TypeAttrOf<BWTA_AnyQuantized>:$rhs_type,
+                       OptionalAttr<ConfinedAttr<I64Attr, [IntPositive]>>:$group_size);
   let results = (outs BWTA_ResultFloatTensor:$result);
   let assemblyFormat = [{
     $planes `,` $lhs_popcount `,` $rhs_popcount
