@@ -47,6 +47,19 @@ struct QuantizePipelineOptions
 void buildQuantizePipeline(mlir::OpPassManager &pm,
                            const QuantizePipelineOptions &options);
 
+struct GPUBinaryOptions : public mlir::PassPipelineOptions<GPUBinaryOptions> {
+  Option<std::string> format{
+      *this, "format",
+      llvm::cl::desc("isa (PTX text), bin (cubin, needs ptxas) or fatbin"),
+      llvm::cl::init("isa")};
+  Option<std::string> toolkit{
+      *this, "toolkit", llvm::cl::desc("CUDA toolkit path (for ptxas)")};
+};
+
+/// gpu.module kernels → NVVM/LLVM → PTX or cubin (gpu.binary).
+void buildGPUBinaryPipeline(mlir::OpPassManager &pm,
+                            const GPUBinaryOptions &options);
+
 /// Registers the named pipelines (bwta-cpu-reference, bwta-quantize-pipeline).
 void registerPipelines();
 
