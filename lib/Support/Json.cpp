@@ -4,11 +4,12 @@
 #include <fstream>
 #include <sstream>
 
-std::optional<nlohmann::json> bwta::readJsonObject(const std::string &path,
+std::optional<nlohmann::json> bwta::readJsonObject(const std::string &what,
+                                                   const std::string &path,
                                                    std::string &error) {
   std::ifstream stream(path);
   if (!stream) {
-    error = "cannot open the file";
+    error = what + " '" + path + "': cannot open the file";
     return std::nullopt;
   }
   std::stringstream text;
@@ -16,7 +17,7 @@ std::optional<nlohmann::json> bwta::readJsonObject(const std::string &path,
   nlohmann::json root = nlohmann::json::parse(text.str(), nullptr,
                                               /*allow_exceptions=*/false);
   if (root.is_discarded() || !root.is_object()) {
-    error = "not a JSON object";
+    error = what + " '" + path + "': not a JSON object";
     return std::nullopt;
   }
   return root;

@@ -10,9 +10,10 @@
 namespace bwta {
 
 /// Reads `path` as a JSON object. On failure returns nullopt and sets
-/// `error` to "cannot open the file" or "not a JSON object" (callers add
-/// which file it was). Never throws: bwta is built without exceptions.
-std::optional<nlohmann::json> readJsonObject(const std::string &path,
+/// `error` to "<what> '<path>': cannot open the file" or "...: not a JSON
+/// object". Never throws: bwta is built without exceptions.
+std::optional<nlohmann::json> readJsonObject(const std::string &what,
+                                             const std::string &path,
                                              std::string &error);
 
 } // namespace bwta

@@ -10,15 +10,14 @@ using json = nlohmann::json;
 
 std::optional<Calibration> Calibration::load(const std::string &path,
                                              std::string &error) {
+  std::optional<json> file = readJsonObject("calibration", path, error);
+  if (!file)
+    return std::nullopt;
+  const json &root = *file;
   auto fail = [&](const std::string &what) -> std::optional<Calibration> {
     error = "calibration '" + path + "': " + what;
     return std::nullopt;
   };
-  std::string readError;
-  std::optional<json> file = readJsonObject(path, readError);
-  if (!file)
-    return fail(readError);
-  const json &root = *file;
   auto version = root.find("version");
   if (version == root.end() || !version->is_number_unsigned() ||
       version->get<unsigned>() != kVersion)

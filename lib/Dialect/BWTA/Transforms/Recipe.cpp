@@ -59,15 +59,14 @@ SchemeSpec QuantRecipe::forAttention() const {
 
 std::optional<QuantRecipe> QuantRecipe::load(const std::string &path,
                                              std::string &error) {
+  std::optional<json> file = readJsonObject("recipe", path, error);
+  if (!file)
+    return std::nullopt;
+  const json &root = *file;
   auto fail = [&](const std::string &what) -> std::optional<QuantRecipe> {
     error = "recipe '" + path + "': " + what;
     return std::nullopt;
   };
-  std::string readError;
-  std::optional<json> file = readJsonObject(path, readError);
-  if (!file)
-    return fail(readError);
-  const json &root = *file;
 
   auto scheme = [&](const json &value, const std::string &where,
                     SchemeSpec &out) -> bool {
