@@ -4,7 +4,8 @@ on the same M×N×K, in one process: CUDA events, warm-up, median of many
 runs, fresh random data, weights rotated over > 512 MiB so L2 is cold.
 Only the binary GEMM is timed here (no activation packing, no epilogue).
 
-usage: bench_plane_matmul.py KERNEL.cubin Pl Pr M N K
+usage: bench_plane_matmul.py KERNEL.cubin Pl Pr M N K GX GY GZ THREADS
+(the grid and block that bwta-lower-to-gpu recorded on the op)
 """
 import sys
 
@@ -30,6 +31,8 @@ def median_us(fn, iters=200, warmup=20):
 def main():
     path = sys.argv[1]
     pl, pr, m, n, k = map(int, sys.argv[2:7])
+    grid = tuple(map(int, sys.argv[7:10]))
+    block = int(sys.argv[10])
     kernel = cupy.RawModule(path=path).get_function("plane_matmul")
     row_tiles_m, row_tiles_n = -(-m // 16), -(-n // 8)
     k_tiles = -(-(-(-k // 32)) // 8)
@@ -40,12 +43,11 @@ def main():
     bs = [cupy.random.randint(0, 2**31, b_words, dtype=cupy.int64).astype(cupy.uint32)
           for _ in range(rotate)]
     out = cupy.empty(pl * pr * m * n, dtype=cupy.int32)
-    grid = (row_tiles_m, row_tiles_n, pl * pr)
     state = {"i": 0}
 
     def ours():
         state["i"] = (state["i"] + 1) % rotate
-        kernel(grid, (32, 1, 1), (a, bs[state["i"]], out))
+        kernel(grid, (block, 1, 1), (a, bs[state["i"]], out))
 
     x = torch.randn(m, k, device="cuda", dtype=torch.float16)
     ws = [torch.randn(n, k, device="cuda", dtype=torch.float16)
@@ -58,6 +60,7 @@ def main():
 
     t_ours, t_fp16 = median_us(ours), median_us(cublas)
     bit_ops = 2.0 * pl * pr * m * n * k
+    print("%s grid=%s: " % (path.split("/")[-1], grid), end="")
     print("M=%d N=%d K=%d planes %dx%d: bwta plane_matmul %.2f us (%.1f TOPS bit), "
           "cuBLAS FP16 %.2f us, ratio %.2fx" % (m, n, k, pl, pr, t_ours,
           bit_ops / t_ours / 1e6, t_fp16, t_fp16 / t_ours))

@@ -4,7 +4,7 @@ planes, packed in the #bwta.packed layout (docs/Semantics.md) by numpy,
 the kernel run through CuPy's module loader, the int32 counts compared bit
 for bit with numpy's AND-popcount.
 
-usage: run_plane_matmul.py KERNEL(.ptx|.cubin) Pl Pr M N K [--seed S]
+usage: run_plane_matmul.py KERNEL(.ptx|.cubin) Pl Pr M N K --grid X Y Z --block T [--seed S]
 """
 import argparse
 import sys
@@ -31,6 +31,10 @@ def main():
     parser.add_argument("kernel")
     parser.add_argument("sizes", type=int, nargs=5, metavar="Pl Pr M N K")
     parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument("--grid", type=int, nargs=3, required=True,
+                        help="the bwta.grid the pass recorded")
+    parser.add_argument("--block", type=int, required=True,
+                        help="threads per block (bwta.block)")
     args = parser.parse_args()
     pl, pr, m, n, k = args.sizes
     import cupy
@@ -45,8 +49,7 @@ def main():
     a = cupy.asarray(pack(lhs, 16).ravel())
     b = cupy.asarray(pack(rhs, 8).ravel())
     out = cupy.full(pl * pr * m * n, -12345, dtype=cupy.int32)  # poison
-    grid = (-(-m // 16), -(-n // 8), pl * pr)
-    kernel(grid, (32, 1, 1), (a, b, out))
+    kernel(tuple(args.grid), (args.block, 1, 1), (a, b, out))
     cupy.cuda.Device().synchronize()
     got = cupy.asnumpy(out).reshape(pl, pr, m, n)
     bad = int((got != want).sum())

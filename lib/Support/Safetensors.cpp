@@ -1,10 +1,9 @@
 //===- Safetensors.cpp - read .safetensors weight files -------------------===//
 #include "bwta/Support/Safetensors.h"
+#include "bwta/Support/FileIO.h"
 
 #include <nlohmann/json.hpp>
 
-#include <fstream>
-#include <iterator>
 #include <limits>
 
 using namespace bwta;
@@ -24,13 +23,11 @@ size_t bwta::getSafetensorsDtypeSize(std::string_view dtype) {
 
 std::unique_ptr<SafetensorsFile>
 SafetensorsFile::open(const std::string &path, std::string &error) {
-  std::ifstream stream(path, std::ios::binary);
-  if (!stream) {
+  std::vector<char> bytes;
+  if (!readWholeFile(path, bytes)) {
     error = "cannot open weight file '" + path + "'";
     return nullptr;
   }
-  std::vector<char> bytes((std::istreambuf_iterator<char>(stream)),
-                          std::istreambuf_iterator<char>());
   return parse(std::move(bytes), path, error);
 }
 

@@ -1,7 +1,7 @@
 //===- Bundle.cpp - read and write .bwtab bundle files --------------------===//
 #include "bwta/runtime/Bundle.h"
 
-#include "FileIO.h"
+#include "bwta/Support/FileIO.h"
 
 #include <algorithm>
 #include <cerrno>

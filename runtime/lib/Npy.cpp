@@ -1,7 +1,7 @@
 //===- Npy.cpp - a strict .npy reader and writer --------------------------===//
 #include "bwta/runtime/Npy.h"
 
-#include "FileIO.h"
+#include "bwta/Support/FileIO.h"
 
 #include <cerrno>
 #include <cstring>

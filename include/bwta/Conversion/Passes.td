@@ -42,9 +42,14 @@ def ConvertBWTAToGPUPass : Pass<"bwta-lower-to-gpu", "::mlir::ModuleOp"> {
     shape-specialized kernel in the `gpu.module @bwta_kernels`, targeted at
     `chip` with an explicit `#nvvm.target`:
 
-    - one warp per 16×8 output tile of one plane pair; each K tile is one
-      `nvvm.mma.sync` m16n8k256 `.b1` `and_popc` (never XOR: it is emulated
-      on sm_90) with int32 accumulators;
+    - each warp computes `warp-rows` × `warp-cols` 16×8 output tiles of one
+      plane pair, reusing each fragment across the others; a block holds
+      `block-warps-m` × `block-warps-n` warps; each K tile of each output
+      tile is one `nvvm.mma.sync` m16n8k256 `.b1` `and_popc` (never XOR: it
+      is emulated on sm_90) with int32 accumulators. By default the tiling
+      follows the shape (measured on an H200, bench/RESULTS.md): 2×8 tiles
+      per warp and 2×2 warps per block, or for M ≤ 16 (decode) one tile per
+      warp and 4 warps along N, so that enough blocks fill the chip;
     - fragments are read straight from the packed tiles: lane (g = lane/4,
       t = lane%4) takes words t and t+4 of A rows g and g+8 and of B row g;
     - the store is guarded by `m < M` and `n < N`, so any M and N are
@@ -61,6 +66,16 @@ def ConvertBWTAToGPUPass : Pass<"bwta-lower-to-gpu", "::mlir::ModuleOp"> {
            "target GPU (sm_80 or newer)">,
     Option<"features", "features", "std::string", /*default=*/"\"+ptx80\"",
            "PTX features of the nvvm target">,
+    Option<"warpRows", "warp-rows", "int64_t", /*default=*/"0",
+           "16-row MMA tiles per warp (each B fragment reused this often); "
+           "0 picks by shape">,
+    Option<"warpCols", "warp-cols", "int64_t", /*default=*/"0",
+           "8-column MMA tiles per warp (each A fragment reused this often); "
+           "0 picks by shape">,
+    Option<"blockWarpsM", "block-warps-m", "int64_t", /*default=*/"0",
+           "warps per block along M; 0 picks by shape">,
+    Option<"blockWarpsN", "block-warps-n", "int64_t", /*default=*/"0",
+           "warps per block along N; 0 picks by shape">,
   ];
   let statistics = [
     Statistic<"numKernels", "kernels", "Kernels generated">,

@@ -69,19 +69,37 @@ FailureOr<PlaneMatmulShape> matchPlaneMatmul(PlaneMatmulOp op) {
                           llvm::divideCeil(m, 16), llvm::divideCeil(n, 8)};
 }
 
-/// Builds the kernel body. Block (mt, nt, pair) computes the 16×8 tile
-/// (mt, nt) of plane pair (pair / Pr, pair % Pr) with one warp.
+/// How the output is cut: each warp computes warpRows × warpCols MMA tiles
+/// (16×8 each), reusing every A fragment warpCols times and every B fragment
+/// warpRows times; a block holds blockWarpsM × blockWarpsN warps.
+struct Tiling {
+  int64_t warpRows, warpCols, blockWarpsM, blockWarpsN;
+  int64_t blockRowTiles() const { return warpRows * blockWarpsM; }
+  int64_t blockColTiles() const { return warpCols * blockWarpsN; }
+  int64_t threads() const { return 32 * blockWarpsM * blockWarpsN; }
+};
+
+/// Builds the kernel body. Block (bx, by, pair) covers a block of MMA tiles
+/// of plane pair (pair / Pr, pair % Pr); each warp a warpRows × warpCols
+/// sub-block of it.
 void buildKernelBody(OpBuilder &b, Location loc, gpu::GPUFuncOp func,
-                     const PlaneMatmulShape &shape) {
+                     const PlaneMatmulShape &shape, const Tiling &tiling) {
   Value lhs = func.getArgument(0), rhs = func.getArgument(1),
         out = func.getArgument(2);
   auto idx = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v).getResult(); };
   auto add = [&](Value x, Value y) { return arith::AddIOp::create(b, loc, x, y).getResult(); };
   auto mul = [&](Value x, Value y) { return arith::MulIOp::create(b, loc, x, y).getResult(); };
+  auto minIndex = [&](Value x, int64_t y) {
+    return arith::MinUIOp::create(b, loc, x, idx(y)).getResult();
+  };
 
-  Value lane = gpu::LaneIdOp::create(b, loc, /*upper_bound=*/nullptr);
-  Value mt = gpu::BlockIdOp::create(b, loc, gpu::Dimension::x);
-  Value nt = gpu::BlockIdOp::create(b, loc, gpu::Dimension::y);
+  Value thread = gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x);
+  Value lane = arith::RemUIOp::create(b, loc, thread, idx(32));
+  Value warp = arith::DivUIOp::create(b, loc, thread, idx(32));
+  Value warpM = arith::DivUIOp::create(b, loc, warp, idx(tiling.blockWarpsN));
+  Value warpN = arith::RemUIOp::create(b, loc, warp, idx(tiling.blockWarpsN));
+  Value bx = gpu::BlockIdOp::create(b, loc, gpu::Dimension::x);
+  Value by = gpu::BlockIdOp::create(b, loc, gpu::Dimension::y);
   Value pair = gpu::BlockIdOp::create(b, loc, gpu::Dimension::z);
   Value g = arith::ShRUIOp::create(b, loc, lane, idx(2));
   Value t = arith::AndIOp::create(b, loc, lane, idx(3));
@@ -90,57 +108,82 @@ void buildKernelBody(OpBuilder &b, Location loc, gpu::GPUFuncOp func,
   Type i32 = b.getI32Type();
   Value zero = arith::ConstantIntOp::create(b, loc, i32, 0);
 
+  // First MMA tile row / column of this warp.
+  Value tileM0 = add(mul(bx, idx(tiling.blockRowTiles())), mul(warpM, idx(tiling.warpRows)));
+  Value tileN0 = add(mul(by, idx(tiling.blockColTiles())), mul(warpN, idx(tiling.warpCols)));
+  // Tiles past the edge read the last real tile (its results are never
+  // stored), so every load stays inside the storage.
+  SmallVector<Value> rowTiles, colTiles;
+  for (int64_t r = 0; r < tiling.warpRows; ++r)
+    rowTiles.push_back(minIndex(add(tileM0, idx(r)), shape.lhsRowTiles - 1));
+  for (int64_t c = 0; c < tiling.warpCols; ++c)
+    colTiles.push_back(minIndex(add(tileN0, idx(c)), shape.rhsRowTiles - 1));
+
   // Word offsets of this lane inside an A tile [16][8] and a B tile [8][8].
-  Value aRow0 = add(mul(g, idx(8)), t);
-  Value aRow8 = add(mul(add(g, idx(8)), idx(8)), t);
-  auto accumulators = scf::ForOp::create(
-      b, loc, idx(0), idx(shape.kTiles), idx(1), ValueRange{zero, zero, zero, zero},
+  Value row0 = add(mul(g, idx(8)), t);
+  Value row8 = add(mul(add(g, idx(8)), idx(8)), t);
+  int64_t numAcc = 4 * tiling.warpRows * tiling.warpCols;
+  auto loop = scf::ForOp::create(
+      b, loc, idx(0), idx(shape.kTiles), idx(1),
+      SmallVector<Value>(numAcc, zero),
       [&](OpBuilder &nb, Location nl, Value kt, ValueRange acc) {
         OpBuilder::InsertionGuard guard(b);
         b.setInsertionPointToStart(nb.getInsertionBlock());
-        Value aTile = mul(add(mul(add(mul(i, idx(shape.lhsRowTiles)), mt),
-                                  idx(shape.kTiles)), kt), idx(128));
-        Value bTile = mul(add(mul(add(mul(j, idx(shape.rhsRowTiles)), nt),
-                                  idx(shape.kTiles)), kt), idx(64));
         auto load = [&](Value memref, Value offset) {
           return memref::LoadOp::create(b, loc, memref, ValueRange{offset}).getResult();
         };
-        Value a0 = load(lhs, add(aTile, aRow0));
-        Value a1 = load(lhs, add(aTile, aRow8));
-        Value a2 = load(lhs, add(aTile, add(aRow0, idx(4))));
-        Value a3 = load(lhs, add(aTile, add(aRow8, idx(4))));
-        Value b0 = load(rhs, add(bTile, aRow0));
-        Value b1 = load(rhs, add(bTile, add(aRow0, idx(4))));
+        SmallVector<std::array<Value, 4>> a;
+        for (Value mt : rowTiles) {
+          Value tile = mul(add(mul(add(mul(i, idx(shape.lhsRowTiles)), mt),
+                                   idx(shape.kTiles)), kt), idx(128));
+          a.push_back({load(lhs, add(tile, row0)), load(lhs, add(tile, row8)),
+                       load(lhs, add(tile, add(row0, idx(4)))),
+                       load(lhs, add(tile, add(row8, idx(4))))});
+        }
+        SmallVector<std::array<Value, 2>> bf;
+        for (Value nt : colTiles) {
+          Value tile = mul(add(mul(add(mul(j, idx(shape.rhsRowTiles)), nt),
+                                   idx(shape.kTiles)), kt), idx(64));
+          bf.push_back({load(rhs, add(tile, row0)), load(rhs, add(tile, add(row0, idx(4))))});
+        }
         auto resultType = LLVM::LLVMStructType::getLiteral(
             b.getContext(), SmallVector<Type>(4, i32));
-        Value d = NVVM::MmaOp::create(
-            b, loc, resultType, ValueRange{a0, a1, a2, a3}, ValueRange{b0, b1},
-            acc, ArrayRef<int64_t>{16, 8, 256}, NVVM::MMAB1Op::and_popc,
-            std::nullopt,
-            std::array<NVVM::MMATypes, 2>{NVVM::MMATypes::b1, NVVM::MMATypes::b1},
-            std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row, NVVM::MMALayout::col});
         SmallVector<Value> next;
-        for (int64_t r = 0; r < 4; ++r)
-          next.push_back(LLVM::ExtractValueOp::create(b, loc, d, r));
+        for (int64_t r = 0; r < tiling.warpRows; ++r)
+          for (int64_t c = 0; c < tiling.warpCols; ++c) {
+            ValueRange c4 = acc.slice(4 * (r * tiling.warpCols + c), 4);
+            Value d = NVVM::MmaOp::create(
+                b, loc, resultType, ValueRange(a[r]), ValueRange(bf[c]), c4,
+                ArrayRef<int64_t>{16, 8, 256}, NVVM::MMAB1Op::and_popc, std::nullopt,
+                std::array<NVVM::MMATypes, 2>{NVVM::MMATypes::b1, NVVM::MMATypes::b1},
+                std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row, NVVM::MMALayout::col});
+            for (int64_t e = 0; e < 4; ++e)
+              next.push_back(LLVM::ExtractValueOp::create(b, loc, d, e));
+          }
         scf::YieldOp::create(b, loc, next);
       });
 
-  // c0, c1: row g, columns 2t, 2t+1; c2, c3: row g + 8. Guard M and N.
-  Value mBase = add(mul(mt, idx(16)), g);
-  Value nBase = add(mul(nt, idx(8)), mul(t, idx(2)));
+  // Per MMA tile: c0, c1 at row g, columns 2t, 2t+1; c2, c3 at row g + 8.
+  // Stores are guarded by m < M and n < N (tile indices unclamped here).
   Value pairBase = mul(pair, idx(shape.m * shape.n));
-  for (int64_t r = 0; r < 4; ++r) {
-    Value row = r < 2 ? mBase : add(mBase, idx(8));
-    Value col = (r % 2) ? add(nBase, idx(1)) : nBase;
-    Value inRows = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, row, idx(shape.m));
-    Value inCols = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, col, idx(shape.n));
-    Value inside = arith::AndIOp::create(b, loc, inRows, inCols);
-    auto ifOp = scf::IfOp::create(b, loc, inside, /*withElseRegion=*/false);
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(ifOp.thenBlock());
-    Value offset = add(pairBase, add(mul(row, idx(shape.n)), col));
-    memref::StoreOp::create(b, loc, accumulators.getResult(r), out, ValueRange{offset});
-  }
+  for (int64_t r = 0; r < tiling.warpRows; ++r)
+    for (int64_t c = 0; c < tiling.warpCols; ++c) {
+      Value mBase = add(mul(add(tileM0, idx(r)), idx(16)), g);
+      Value nBase = add(mul(add(tileN0, idx(c)), idx(8)), mul(t, idx(2)));
+      for (int64_t e = 0; e < 4; ++e) {
+        Value row = e < 2 ? mBase : add(mBase, idx(8));
+        Value col = (e % 2) ? add(nBase, idx(1)) : nBase;
+        Value inRows = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, row, idx(shape.m));
+        Value inCols = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, col, idx(shape.n));
+        Value inside = arith::AndIOp::create(b, loc, inRows, inCols);
+        auto ifOp = scf::IfOp::create(b, loc, inside, /*withElseRegion=*/false);
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPointToStart(ifOp.thenBlock());
+        Value offset = add(pairBase, add(mul(row, idx(shape.n)), col));
+        Value value = loop.getResult(4 * (r * tiling.warpCols + c) + e);
+        memref::StoreOp::create(b, loc, value, out, ValueRange{offset});
+      }
+    }
   gpu::ReturnOp::create(b, loc);
 }
 
@@ -153,12 +196,29 @@ struct ConvertBWTAToGPUPass
     if (!sm)
       return emitError(UnknownLoc::get(context))
              << "bwta-lower-to-gpu: chip must look like sm_90a, got '" << chip << "'";
+    bool automatic = !warpRows && !warpCols && !blockWarpsM && !blockWarpsN;
+    if (!automatic &&
+        (warpRows < 1 || warpCols < 1 || blockWarpsM < 1 || blockWarpsN < 1 ||
+         blockWarpsM * blockWarpsN > 32 || warpRows * warpCols > 16))
+      return emitError(UnknownLoc::get(context))
+             << "bwta-lower-to-gpu: tiles must be all 0 (by shape) or all "
+                "positive, with at most 32 warps per block and 16 MMA tiles "
+                "per warp";
     if (*sm < 80)
       return emitError(UnknownLoc::get(context))
              << "bwta-lower-to-gpu: " << chip
              << " cannot run binary AND-popcount MMA (mma.sync m16n8k256 .b1 "
                 ".and.popc needs sm_80 or newer)";
     return success();
+  }
+
+  /// The tiling of the options, or the measured best for the shape.
+  Tiling tilingFor(const PlaneMatmulShape &shape) const {
+    if (warpRows)
+      return {warpRows, warpCols, blockWarpsM, blockWarpsN};
+    if (shape.lhsRowTiles == 1) // decode: parallelism comes from N
+      return {1, 1, 1, 4};
+    return {2, 8, 2, 2};
   }
 
   gpu::GPUModuleOp getOrCreateKernelModule(ModuleOp module) {
@@ -198,15 +258,18 @@ struct ConvertBWTAToGPUPass
       func->setAttr(gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
       symbols.insert(func); // uniquifies the name
       b.setInsertionPointToStart(&func.getBody().front());
-      buildKernelBody(b, op.getLoc(), func, *shape);
+      Tiling tiling = tilingFor(*shape);
+      buildKernelBody(b, op.getLoc(), func, *shape, tiling);
 
       op->setAttr("bwta.kernel",
                   SymbolRefAttr::get(kernels.getNameAttr(),
                                      {FlatSymbolRefAttr::get(func.getNameAttr())}));
-      op->setAttr("bwta.grid", b.getDenseI64ArrayAttr(
-                                   {shape->lhsRowTiles, shape->rhsRowTiles,
-                                    shape->lhsPlanes * shape->rhsPlanes}));
-      op->setAttr("bwta.block", b.getDenseI64ArrayAttr({32, 1, 1}));
+      op->setAttr("bwta.grid",
+                  b.getDenseI64ArrayAttr(
+                      {llvm::divideCeil(shape->lhsRowTiles, tiling.blockRowTiles()),
+                       llvm::divideCeil(shape->rhsRowTiles, tiling.blockColTiles()),
+                       shape->lhsPlanes * shape->rhsPlanes}));
+      op->setAttr("bwta.block", b.getDenseI64ArrayAttr({tiling.threads(), 1, 1}));
       ++numKernels;
     }
   }

@@ -13,6 +13,7 @@
 // RUN: not bwta-opt %s -convert-bwta-to-linalg="weights=%t.offsets" 2>&1 | FileCheck %s --check-prefix=OFFSETS
 // RUN: not bwta-opt %s -convert-bwta-to-linalg="weights=%t.dtype" 2>&1 | FileCheck %s --check-prefix=DTYPE
 // RUN: not bwta-opt %s -convert-bwta-to-linalg="weights=%t.does-not-exist" 2>&1 | FileCheck %s --check-prefix=MISSING
+// RUN: not bwta-opt %s -convert-bwta-to-linalg="weights=%S" 2>&1 | FileCheck %s --check-prefix=DIRECTORY
 
 // TRUNCATED: error: malformed safetensors file '{{.*}}.truncated': tensor 'w.int2': data_offsets [30, 36] outside the data section of 31 bytes (truncated file?)
 // SHORT: error: malformed safetensors file '{{.*}}.short': shorter than its 8-byte header length
@@ -21,6 +22,7 @@
 // OFFSETS: error: malformed safetensors file '{{.*}}.offsets': tensor 'w.f32': holds 20 bytes but its dtype and shape need 24
 // DTYPE: error: malformed safetensors file '{{.*}}.dtype': tensor 'w.f32': unsupported dtype 'Q7'
 // MISSING: error: cannot open weight file '{{.*}}.does-not-exist'
+// DIRECTORY: error: cannot open weight file '{{.*}}BWTAToLinalg'
 
 func.func @uses_a_weight() -> tensor<2x3xf32> {
   %w = bwta.weight "w.f32" : tensor<2x3xf32>

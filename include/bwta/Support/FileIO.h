@@ -1,13 +1,13 @@
-//===- FileIO.h - whole-file reads and writes (runtime internal) -*- C++ -*-===//
-#ifndef BWTA_RUNTIME_LIB_FILEIO_H
-#define BWTA_RUNTIME_LIB_FILEIO_H
+//===- FileIO.h - whole-file reads and writes -------------------*- C++ -*-===//
+#ifndef BWTA_SUPPORT_FILEIO_H
+#define BWTA_SUPPORT_FILEIO_H
 
 #include <cstdio>
 #include <fstream>
 #include <string>
 #include <vector>
 
-namespace bwta::runtime {
+namespace bwta {
 
 /// Reads all of `path`; false (errno set) if it cannot be opened or read.
 /// stdio, not istreambuf_iterator: libstdc++ throws from the latter on read
@@ -35,6 +35,6 @@ inline bool writeWholeFile(const std::string &path, const char *data,
   return bool(stream);
 }
 
-} // namespace bwta::runtime
+} // namespace bwta
 
-#endif // BWTA_RUNTIME_LIB_FILEIO_H
+#endif // BWTA_SUPPORT_FILEIO_H
