@@ -13,8 +13,9 @@ bwta_build bwta-opt BWTAUnitTests
 bwta_log "Running the tests"
 log="$BUILD_DIR/test-results.log"
 status=0
-"$LLVM_PREFIX/bin/lit" -sv "$BUILD_DIR/test" "$BUILD_DIR/unittests" 2>&1 |
+"$LLVM_PREFIX/bin/lit" -sv "$BUILD_DIR/test" "$BUILD_DIR/unittests" \
+  "$BUILD_DIR/integration_test" 2>&1 |
   tee "$log" || status=$?
-count() { grep -oE "^ *$1: *[0-9]+" "$log" | grep -oE '[0-9]+$' || echo 0; }
-echo "$(count Passed) passed, $(count Failed) failed"
+count() { grep -oE "^ *$1 *: *[0-9]+" "$log" | grep -oE '[0-9]+$' || echo 0; }
+echo "$(count Passed) passed, $(count Failed) failed, $(count Unsupported) skipped"
 exit "$status"
