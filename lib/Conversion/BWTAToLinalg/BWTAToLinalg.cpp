@@ -65,6 +65,19 @@ struct ConvertBWTAToLinalgPass
     });
     if (!weightsOk)
       return signalPassFailure();
+    // A fusion group is a code-generation boundary; on the CPU its ops
+    // simply run in place.
+    SmallVector<FusionOp> fusions;
+    module.walk([&](FusionOp fusion) { fusions.push_back(fusion); });
+    for (FusionOp fusion : fusions) {
+      Block &body = fusion.getBody().front();
+      auto yield = cast<YieldOp>(body.getTerminator());
+      fusion.replaceAllUsesWith(yield.getValues());
+      yield.erase();
+      fusion->getBlock()->getOperations().splice(fusion->getIterator(),
+                                                 body.getOperations());
+      fusion.erase();
+    }
     module.walk([&](Operation *op) {
       if (isa<BWTADialect>(op->getDialect()))
         ++numLoweredOps;

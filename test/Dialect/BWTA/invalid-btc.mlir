@@ -136,3 +136,20 @@ func.func @epilogue_group_counts(%p: tensor<2x1x3x3x5xi32>, %a: tensor<2x3xi32>,
   %0 = bwta.btc_epilogue %p, %a, %b scales(%s, %s) k = 77 for !bwta.ternary, !bwta.binary {group_size = 32} : (tensor<2x1x3x3x5xi32>, tensor<2x3xi32>, tensor<1x3x5xi32>, tensor<f32>, tensor<f32>) -> tensor<3x5xf32>
   return
 }
+
+// -----
+
+func.func @fusion_yield_types(%x: tensor<4xf32>) {
+  // expected-error @below {{'bwta.fusion' op yields 1 value(s) whose types differ from the 2 result type(s)}}
+  %a, %b = bwta.fusion -> (tensor<4xf32>, tensor<4xf32>) {
+    bwta.yield %x : tensor<4xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @yield_outside(%x: tensor<4xf32>) {
+  // expected-error @below {{'bwta.yield' op expects parent op 'bwta.fusion'}}
+  bwta.yield %x : tensor<4xf32>
+}

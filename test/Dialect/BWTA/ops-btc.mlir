@@ -47,3 +47,25 @@ func.func @matmul_path(%x: tensor<3x77x!bwta.int<8>>, %w: tensor<5x77x!bwta.int<
   %1 = bwta.batch_qmatmul %q, %q scales(%s, %s) {path = #bwta.path<btc>} : (tensor<2x3x9x!bwta.ternary>, tensor<2x3x9x!bwta.ternary>, tensor<f32>, tensor<f32>) -> tensor<2x3x3xf32>
   return
 }
+
+// -----
+
+// CHECK-LABEL: func.func @fusion
+// CHECK: %[[F:.*]]:2 = bwta.fusion -> (tensor<4x8x!bwta.ternary>, tensor<4xf32>) {
+// CHECK: linalg.generic
+// CHECK: bwta.quantize
+// CHECK: bwta.yield %{{.*}}, %{{.*}} : tensor<4x8x!bwta.ternary>, tensor<4xf32>
+// CHECK: return %[[F]]#0, %[[F]]#1
+func.func @fusion(%x: tensor<4x8xf32>) -> (tensor<4x8x!bwta.ternary>, tensor<4xf32>) {
+  %q, %s = bwta.fusion -> (tensor<4x8x!bwta.ternary>, tensor<4xf32>) {
+    %e = tensor.empty() : tensor<4x8xf32>
+    %g = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>], iterator_types = ["parallel", "parallel"]} ins(%x : tensor<4x8xf32>) outs(%e : tensor<4x8xf32>) {
+    ^bb0(%v: f32, %o: f32):
+      %t = math.tanh %v : f32
+      linalg.yield %t : f32
+    } -> tensor<4x8xf32>
+    %a, %b = bwta.quantize %g {scheme = #bwta.scheme<granularity = per_token>} : tensor<4x8xf32> -> tensor<4x8x!bwta.ternary>, tensor<4xf32>
+    bwta.yield %a, %b : tensor<4x8x!bwta.ternary>, tensor<4xf32>
+  }
+  return %q, %s : tensor<4x8x!bwta.ternary>, tensor<4xf32>
+}

@@ -480,6 +480,19 @@ LogicalResult BTCEpilogueOp::verify() {
 }
 
 //===----------------------------------------------------------------------===//
+// FusionOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult FusionOp::verify() {
+  auto yield = cast<YieldOp>(getBody().front().getTerminator());
+  if (yield.getValues().getTypes() != getResultTypes())
+    return emitOpError() << "yields " << yield.getValues().size()
+                         << " value(s) whose types differ from the "
+                         << getNumResults() << " result type(s)";
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
 // WeightOp
 //===----------------------------------------------------------------------===//
 

@@ -105,11 +105,45 @@ struct PackLayoutPass : bwta::impl::PackLayoutPassBase<PackLayoutPass> {
       auto planesType = withLayout(split.getResult().getType(), layout);
       rewriter.replaceOpWithNewOp<SplitPlanesOp>(split, planesType, packed);
     }
+    // Quantizers that pack their output and read an elementwise producer
+    // used nowhere else join it in one fusion group: one kernel computes,
+    // quantizes and packs the activations.
+    SmallVector<QuantizeOp> packingQuantizers;
+    getOperation()->walk([&](QuantizeOp quantize) {
+      if (getPackedLayout(quantize.getResult().getType()))
+        packingQuantizers.push_back(quantize);
+    });
+    for (QuantizeOp quantize : packingQuantizers)
+      fuseWithProducer(rewriter, quantize);
+
     // Weights whose every use now reads the packed copy are dead.
     getOperation()->walk([&](WeightOp weight) {
       if (weight.getResult().use_empty())
         rewriter.eraseOp(weight);
     });
+  }
+
+  /// Wraps an elementwise producer and `quantize` in a bwta.fusion.
+  void fuseWithProducer(IRRewriter &rewriter, QuantizeOp quantize) {
+    auto producer = quantize.getInput().getDefiningOp<linalg::GenericOp>();
+    if (!producer || producer->getNumResults() != 1 ||
+        !producer->getResult(0).hasOneUse() ||
+        producer.getNumParallelLoops() != producer.getNumLoops() ||
+        producer->getParentOfType<FusionOp>())
+      return;
+    rewriter.setInsertionPoint(quantize);
+    auto fusion = FusionOp::create(rewriter, quantize.getLoc(),
+                                   quantize->getResultTypes());
+    Block *body = rewriter.createBlock(&fusion.getBody());
+    rewriter.setInsertionPointToEnd(body);
+    YieldOp::create(rewriter, quantize.getLoc(), quantize->getResults());
+    for (auto [from, to] : llvm::zip_equal(quantize->getResults(), fusion.getResults()))
+      rewriter.replaceAllUsesExcept(from, to, body->getTerminator());
+    // The producer's operands are defined above the fusion (its init too,
+    // usually a tensor.empty) and stay visible inside it.
+    producer->moveBefore(body->getTerminator());
+    quantize->moveBefore(body->getTerminator());
+    ++numQuantizersFused;
   }
 
   KOrder order = KOrder::LsbFirst;

@@ -47,3 +47,49 @@ func.func @explicit_pack(%a: tensor<2x4x9xf32>) -> (tensor<2x4x4xf32>, tensor<2x
   %d = bwta.dequantize %q, %s : tensor<2x4x9x!bwta.ternary>, tensor<2x4xf32> -> tensor<2x4x9xf32>
   return %y, %d : tensor<2x4x4xf32>, tensor<2x4x9xf32>
 }
+
+// -----
+
+// A quantizer that packs its output and reads an elementwise producer (here
+// a GELU-like tanh) used nowhere else joins it in one bwta.fusion: one kernel
+// will compute, quantize and pack the activations.
+// CHECK-LABEL: func.func @fused_producer
+// CHECK: %[[F:.*]]:2 = bwta.fusion -> (tensor<4x64x!bwta.ternary, #bwta.packed<planes = 2, tile_rows = 16, tile_words = 8>>, tensor<4xf32>) {
+// CHECK-NEXT: %[[G:.*]] = linalg.generic
+// CHECK: math.tanh
+// CHECK: %[[Q:.*]], %[[S:.*]] = bwta.quantize %[[G]]
+// CHECK-NEXT: bwta.yield %[[Q]], %[[S]]
+// CHECK-NEXT: }
+// CHECK: bwta.split_planes %[[F]]#0
+// CHECK: bwta.btc_epilogue {{.*}} scales(%[[F]]#1,
+func.func @fused_producer(%x: tensor<4x64xf32>, %sw: tensor<32xf32>) -> tensor<4x32xf32> {
+  %e = tensor.empty() : tensor<4x64xf32>
+  %g = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>], iterator_types = ["parallel", "parallel"]} ins(%x : tensor<4x64xf32>) outs(%e : tensor<4x64xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    %t = math.tanh %v : f32
+    linalg.yield %t : f32
+  } -> tensor<4x64xf32>
+  %q, %s = bwta.quantize %g {scheme = #bwta.scheme<granularity = per_token, threshold = #bwta.threshold<mean_abs, 0.7>>} : tensor<4x64xf32> -> tensor<4x64x!bwta.ternary>, tensor<4xf32>
+  %w = bwta.weight "fc.weight" : tensor<32x64x!bwta.binary>
+  %y = bwta.qmatmul %q, %w scales(%s, %sw) : (tensor<4x64x!bwta.ternary>, tensor<32x64x!bwta.binary>, tensor<4xf32>, tensor<32xf32>) -> tensor<4x32xf32>
+  return %y : tensor<4x32xf32>
+}
+
+// -----
+
+// The producer has another use: no fusion (it would have to run twice).
+// CHECK-LABEL: func.func @shared_producer
+// CHECK-NOT: bwta.fusion
+// CHECK: return
+func.func @shared_producer(%x: tensor<4x64xf32>, %sw: tensor<32xf32>) -> (tensor<4x32xf32>, tensor<4x64xf32>) {
+  %e = tensor.empty() : tensor<4x64xf32>
+  %g = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>], iterator_types = ["parallel", "parallel"]} ins(%x : tensor<4x64xf32>) outs(%e : tensor<4x64xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    %t = math.tanh %v : f32
+    linalg.yield %t : f32
+  } -> tensor<4x64xf32>
+  %q, %s = bwta.quantize %g {scheme = #bwta.scheme<granularity = per_token>} : tensor<4x64xf32> -> tensor<4x64x!bwta.ternary>, tensor<4xf32>
+  %w = bwta.weight "fc.weight" : tensor<32x64x!bwta.binary>
+  %y = bwta.qmatmul %q, %w scales(%s, %sw) : (tensor<4x64x!bwta.ternary>, tensor<32x64x!bwta.binary>, tensor<4xf32>, tensor<32xf32>) -> tensor<4x32xf32>
+  return %y, %g : tensor<4x32xf32>, tensor<4x64xf32>
+}

@@ -6,6 +6,7 @@ include "bwta/Dialect/BWTA/IR/BWTADialect.td"
 include "bwta/Dialect/BWTA/IR/BWTAAttrs.td"
 include "bwta/Dialect/BWTA/IR/BWTATypes.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
+include "mlir/Interfaces/ControlFlowInterfaces.td"
 
 //===----------------------------------------------------------------------===//
 // Type constraints
@@ -328,6 +329,43 @@ def BWTA_BTCEpilogueOp : BWTA_Op<"btc_epilogue", [Pure, AttrSizedOperandSegments
     attr-dict `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Fusion groups
+//===----------------------------------------------------------------------===//
+
+def BWTA_FusionOp : BWTA_Op<"fusion", [
+    SingleBlockImplicitTerminator<"YieldOp">, RecursiveMemoryEffects]> {
+  let summary = "ops that run as one kernel: a producer fused with its quantizer";
+  let description = [{
+    Groups a producer (an elementwise `linalg.generic`: the last step of a
+    norm, an activation function) with the `bwta.quantize` that consumes it,
+    so that code generation emits one kernel that computes, quantizes and
+    packs the activations without a round trip through memory. The region
+    may use values from above; its `bwta.yield` gives the results. Grouping
+    changes no value: the CPU reference simply inlines the region.
+
+    ```mlir
+    %q, %s = bwta.fusion -> (tensor<4x64x!bwta.ternary, #bwta.packed<...>>, tensor<4xf32>) {
+      %g = linalg.generic ... ins(%x) { math.tanh ... }
+      %t, %a = bwta.quantize %g {...} : ...
+      bwta.yield %t, %a : ...
+    }
+    ```
+  }];
+  let results = (outs Variadic<AnyType>:$results);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = "(`->` `(` type($results)^ `)`)? $body attr-dict";
+  let hasVerifier = 1;
+}
+
+def BWTA_YieldOp : BWTA_Op<"yield", [Pure, Terminator, ReturnLike,
+                                     HasParent<"FusionOp">]> {
+  let summary = "results of a bwta.fusion";
+  let arguments = (ins Variadic<AnyType>:$values);
+  let assemblyFormat = "($values^ `:` type($values))? attr-dict";
+  let builders = [OpBuilder<(ins), [{ build($_builder, $_state, ::mlir::ValueRange{}); }]>];
 }
 
 //===----------------------------------------------------------------------===//
