@@ -17,6 +17,27 @@ using namespace bwta::lowering;
 
 namespace {
 
+/// y + (f32(acc) · sl) · sr: one group's term of the output sum, in the
+/// order docs/Semantics.md fixes (shared by qmatmul and the BTC epilogue).
+Value addScaledGroup(OpBuilder &b, Location loc, Value y, Value acc, Value sl,
+                     Value sr) {
+  Value term = arith::SIToFPOp::create(b, loc, b.getF32Type(), acc);
+  term = arith::MulFOp::create(b, loc, term, sl);
+  term = arith::MulFOp::create(b, loc, term, sr);
+  return arith::AddFOp::create(b, loc, y, term);
+}
+
+/// The group sum plus bias[n] (if any), rounded to the result element type.
+Value finishOutput(OpBuilder &b, Location loc, Value y, Value bias, Value n,
+                   Type resultElement) {
+  if (bias)
+    y = arith::AddFOp::create(b, loc, y,
+                              tensor::ExtractOp::create(b, loc, bias, ValueRange{n}));
+  if (resultElement != y.getType())
+    y = arith::TruncFOp::create(b, loc, resultElement, y);
+  return y;
+}
+
 template <typename OpTy>
 struct QMatmulLowering : OpConversionPattern<OpTy> {
   using OpConversionPattern<OpTy>::OpConversionPattern;
@@ -76,20 +97,10 @@ struct QMatmulLowering : OpConversionPattern<OpTy> {
                     })[0];
                 Value sl = extractParam(gb, gl, adaptor.getLhsScale(), lhsRow, g);
                 Value sr = extractParam(gb, gl, adaptor.getRhsScale(), rhsRow, g);
-                Value term = arith::SIToFPOp::create(gb, gl, gb.getF32Type(), acc);
-                term = arith::MulFOp::create(gb, gl, term, sl);
-                term = arith::MulFOp::create(gb, gl, term, sr);
-                return SmallVector<Value>{
-                    arith::AddFOp::create(gb, gl, y[0], term)};
+                return SmallVector<Value>{addScaledGroup(gb, gl, y[0], acc, sl, sr)};
               });
-          Value y = groups[0];
-          if (Value bias = adaptor.getBias())
-            y = arith::AddFOp::create(
-                b, l, y,
-                tensor::ExtractOp::create(b, l, bias, ValueRange{indices.back()}));
-          if (resultType.getElementType() != y.getType())
-            y = arith::TruncFOp::create(b, l, resultType.getElementType(), y);
-          return y;
+          return finishOutput(b, l, groups[0], adaptor.getBias(), indices.back(),
+                              resultType.getElementType());
         });
     rewriter.replaceOp(op, result);
     return success();
@@ -180,18 +191,10 @@ struct BTCEpilogueLowering : OpConversionPattern<BTCEpilogueOp> {
                   acc = add(acc, mul(kg, mul(zl, zr)));
                 Value sl = extractParam(gb, gl, adaptor.getLhsScale(), lhsRow, g);
                 Value sr = extractParam(gb, gl, adaptor.getRhsScale(), rhsRow, g);
-                Value term = arith::SIToFPOp::create(gb, gl, gb.getF32Type(), acc);
-                term = arith::MulFOp::create(gb, gl, term, sl);
-                term = arith::MulFOp::create(gb, gl, term, sr);
-                return SmallVector<Value>{arith::AddFOp::create(gb, gl, y[0], term)};
+                return SmallVector<Value>{addScaledGroup(gb, gl, y[0], acc, sl, sr)};
               });
-          Value y = groups[0];
-          if (Value bias = adaptor.getBias())
-            y = arith::AddFOp::create(
-                b, l, y, tensor::ExtractOp::create(b, l, bias, ValueRange{at.back()}));
-          if (resultType.getElementType() != y.getType())
-            y = arith::TruncFOp::create(b, l, resultType.getElementType(), y);
-          return y;
+          return finishOutput(b, l, groups[0], adaptor.getBias(), at.back(),
+                              resultType.getElementType());
         });
     rewriter.replaceOp(op, result);
     return success();
