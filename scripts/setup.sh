@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building and testing bwta needs on Debian 12: LLVM/MLIR 22,
 # a C++ toolchain, CMake, Ninja, nlohmann-json, GoogleTest, and the Python
-# modules numpy and safetensors (used by the test and example generators).
+# modules numpy and safetensors (used by the test and example generators),
+# pytest and torch (python/, the bwta package, and its tests).
 # Installs only what is missing, so it is fast when everything is there.
 # Run it as root (or as a user with sudo).
 set -euo pipefail
@@ -33,9 +34,17 @@ if ((${#missing[@]})); then
   "${sudo[@]}" apt-get install -y --no-install-recommends "${missing[@]}"
 fi
 
-if ! python3 -c 'import numpy, safetensors' 2>/dev/null; then
-  echo "Installing the Python modules numpy and safetensors"
-  # Debian's system Python refuses pip installs (PEP 668) unless told to.
-  python3 -m pip install --quiet numpy safetensors ||
-    python3 -m pip install --quiet --break-system-packages numpy safetensors
+# Debian's system Python refuses pip installs (PEP 668) unless told to.
+pip_install() {
+  python3 -m pip install --quiet "$@" ||
+    python3 -m pip install --quiet --break-system-packages "$@"
+}
+if ! python3 -c 'import numpy, safetensors, pytest' 2>/dev/null; then
+  echo "Installing the Python modules numpy, safetensors and pytest"
+  pip_install numpy safetensors pytest
+fi
+# The python/ package (bwta) needs torch; the CPU build is enough for its tests.
+if ! python3 -c 'import torch' 2>/dev/null; then
+  echo "Installing the Python module torch (CPU build)"
+  pip_install torch --index-url https://download.pytorch.org/whl/cpu || pip_install torch
 fi

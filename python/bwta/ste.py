@@ -1,0 +1,73 @@
+"""Quantizers with straight-through estimators, for training and calibration.
+
+The forward value is exactly `dequantize(quantize(x))` of `bwta.quant` (the
+integer levels and scales the compiler computes); the backward pass is the
+straight-through estimator: gradient 1 inside the representable range,
+0 where a k-bit quantizer saturates (clipped STE), identity for binary and
+ternary levels (their scale adapts to the data).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from .quant import BINARY, INT, TERNARY, DEFAULT_THRESHOLD, QType, Scheme, dequantize, quantize
+
+
+@dataclass(frozen=True)
+class Quantizer:
+    """A level type and a scheme: what one `bwta.quantize` op does."""
+
+    qtype: QType
+    scheme: Scheme = Scheme()
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        return fake_quant(x, self.qtype, self.scheme)
+
+    def levels(self, x: torch.Tensor):
+        return quantize(x.detach(), self.qtype, self.scheme)
+
+
+def ste_round(x: torch.Tensor) -> torch.Tensor:
+    """roundeven forward, identity backward."""
+    return x + (torch.round(x) - x).detach()
+
+
+def fake_quant(x: torch.Tensor, qtype: QType, scheme: Scheme = Scheme()) -> torch.Tensor:
+    """dequantize(quantize(x)) in value (bit for bit), straight-through in gradient."""
+    with torch.no_grad():
+        q, s, z = quantize(x.detach(), qtype, scheme)
+        y = dequantize(q, s, z, scheme)
+    if not x.requires_grad:
+        return y
+    if qtype.kind == "int":
+        step = dequantize(torch.ones_like(q), s, None, scheme)
+        inside = (y - x.detach()).abs() <= step * 0.5001  # not saturated
+        return y + (x - x.detach()) * inside
+    return y + (x - x.detach())
+
+
+def quantizer(spec: str) -> Quantizer:
+    """The quantizers the compiler's `bwta-quantize` uses, by role:
+
+    'bwta-act'  ternary, per token, Δ = 0.7·mean|x|;
+    'bwta-w'    binary, per channel, α = mean|w|;
+    'bwta-p'    {0,1} attention probabilities (int<1, unsigned>, per token);
+    'aN'        N-bit unsigned asymmetric per token (activations);
+    'wN'        N-bit unsigned asymmetric per channel (weights);
+    'wN*'       N-bit balanced asymmetric per channel (bit balance).
+    """
+    if spec == "bwta-act":
+        return Quantizer(TERNARY, Scheme("per_token", threshold=DEFAULT_THRESHOLD))
+    if spec == "bwta-w":
+        return Quantizer(BINARY, Scheme("per_channel"))
+    if spec == "bwta-p":
+        return Quantizer(INT(1, "unsigned"), Scheme("per_token"))
+    if spec[0] in "aw" and spec[1:].rstrip("*").isdigit():
+        bits = int(spec[1:].rstrip("*"))
+        signedness = "balanced" if spec.endswith("*") else "unsigned"
+        gran = "per_token" if spec[0] == "a" else "per_channel"
+        return Quantizer(INT(bits, signedness), Scheme(gran, mode="asymmetric"))
+    raise ValueError(f"unknown quantizer {spec!r}")
