@@ -36,30 +36,38 @@ def ConvertBWTAToLinalgPass : Pass<"convert-bwta-to-linalg", "::mlir::ModuleOp">
 def ConvertBWTAToGPUPass : Pass<"bwta-lower-to-gpu", "::mlir::ModuleOp"> {
   let summary = "Generate binary tensor-core kernels (gpu.func + nvvm) for packed plane matmuls";
   let description = [{
-    For each `bwta.plane_matmul` on packed planes (as `bwta-pack-layout`
-    lays them out: 32-bit words, K tiles of 256 bits, lhs rows in tiles of
-    16, rhs rows in tiles of 8 — the m16n8k256 fragments), generates a
-    shape-specialized kernel in the `gpu.module @bwta_kernels`, targeted at
-    `chip` with an explicit `#nvvm.target`:
+    Rewrites every function that holds bwta ops into the *host form* of
+    docs/GPU.md (buffers, weight globals, `gpu.launch_func`s; what
+    `bwta-compile` turns into a bundle) and generates its kernels,
+    shape-specialized, into `gpu.module @bwta_kernels` with an explicit
+    `#nvvm.target` for `chip`:
 
-    - each warp computes `warp-rows` × `warp-cols` 16×8 output tiles of one
-      plane pair, reusing each fragment across the others; a block holds
-      `block-warps-m` × `block-warps-n` warps; each K tile of each output
-      tile is one `nvvm.mma.sync` m16n8k256 `.b1` `and_popc` (never XOR: it
-      is emulated on sm_90) with int32 accumulators. By default the tiling
-      follows the shape (measured on an H200, bench/RESULTS.md): 2×8 tiles
-      per warp and 2×2 warps per block, or for M ≤ 16 (decode) one tile per
-      warp and 4 warps along N, so that enough blocks fill the chip;
-    - fragments are read straight from the packed tiles: lane (g = lane/4,
-      t = lane%4) takes words t and t+4 of A rows g and g+8 and of B row g;
-    - the store is guarded by `m < M` and `n < N`, so any M and N are
-      correct (padding bits in K are zero, so K needs no guard).
+    - a packing `bwta.quantize` (dynamic, per row) becomes the activation
+      kernel: one block of 256 threads per row, grid-stride over the rows,
+      granule sums in the lane-tree order of docs/Semantics.md, one warp
+      ballot per plane and 32 elements giving a packed word, and the
+      planes' row popcounts written in the same pass;
+    - a `bwta.btc_epilogue` fed by a `bwta.plane_matmul` becomes one GEMM
+      kernel with the epilogue fused: each warp computes `warp-rows` ×
+      `warp-cols` 16×8 output tiles for every plane pair, one `nvvm.mma.sync`
+      m16n8k256 `.b1` `and_popc` per K tile (never XOR: it is emulated on
+      sm_90), fragments read straight from the packed tiles (lane g =
+      lane/4, t = lane%4 takes words t and t+4 of A rows g, g+8 and of B row
+      g), then recombines the planes, applies popcount corrections, zero
+      points, scales and bias in registers (int32 wrapping, then f32 without
+      fused multiply-add) and stores f32 or f16 under an `m < M`, `n < N`
+      guard; a plane matmul used otherwise is stored as int32 counts;
+    - popcounts of weights, and weights themselves, become global
+      declarations resolved at compile time; `split_planes` of packed
+      planes is free (same storage).
 
-    The op gets `bwta.kernel`, `bwta.grid` and `bwta.block` attributes: the
-    launch the runtime's schedule will carry. Targets below sm_80 cannot run
-    b1 AND MMA and are refused with a diagnostic (LLVM would crash instead).
-    Forms not handled yet (batched, grouped, other tilings) are errors that
-    say so.
+    By default the tiling follows the shape: a warp keeps about 128
+    accumulators (tiles × plane pairs × 4), 2×2 warps per block, and for
+    M ≤ 16 (decode) one tile per warp and 4 warps along N so that enough
+    blocks fill the chip. Targets below sm_80 cannot run b1 AND MMA and are
+    refused with a diagnostic (LLVM would crash instead). Anything else in
+    such a function (float ops, batched or grouped forms, static
+    quantizers) is an error that names the op.
   }];
   let options = [
     Option<"chip", "chip", "std::string", /*default=*/"\"sm_90a\"",

@@ -1,14 +1,18 @@
 //===- BWTAToGPU.cpp - the bwta-lower-to-gpu pass -------------------------===//
 //
-// Binary tensor-core kernels for packed plane matmuls: gpu.func + nvvm ops,
-// one m16n8k256 b1 AND-popcount MMA per K tile, bounds-guarded stores.
+// Turns every function holding bwta ops into the host form of docs/GPU.md:
+// buffers, weight globals and launches of kernels generated into
+// `gpu.module @bwta_kernels`. Activation quantizers become quantize+pack
+// kernels, btc_epilogues fuse with the plane matmul that feeds them.
 //
 //===----------------------------------------------------------------------===//
-#include "bwta/Conversion/Passes.h"
-#include "bwta/Dialect/BWTA/IR/BWTA.h"
+#include "Kernels.h"
 
-#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "bwta/Conversion/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/SymbolTable.h"
+#include "llvm/ADT/TypeSwitch.h"
 
 namespace bwta {
 #define GEN_PASS_DEF_CONVERTBWTATOGPUPASS
@@ -17,31 +21,52 @@ namespace bwta {
 
 using namespace mlir;
 using namespace bwta;
+using namespace bwta::gpu_kernels;
 
 namespace {
 
 constexpr StringLiteral kModuleName = "bwta_kernels";
 
-/// Tile geometry the kernel is specialized to.
-struct PlaneMatmulShape {
-  int64_t lhsPlanes, rhsPlanes, m, n, kTiles, lhsRowTiles, rhsRowTiles;
-  int64_t lhsWords() const { return lhsPlanes * lhsRowTiles * kTiles * 16 * 8; }
-  int64_t rhsWords() const { return rhsPlanes * rhsRowTiles * kTiles * 8 * 8; }
-  int64_t outElements() const { return lhsPlanes * rhsPlanes * m * n; }
-};
-
-/// The SM number of an "sm_NN[a]" chip name, or nullopt.
+/// The SM number of an "sm_NN[a|f]" chip name, or nullopt.
 std::optional<unsigned> smVersion(StringRef chip) {
   unsigned version;
   if (!chip.consume_front("sm_"))
     return std::nullopt;
-  chip.consume_back("a");
+  if (!chip.consume_back("a"))
+    chip.consume_back("f");
   if (chip.getAsInteger(10, version))
     return std::nullopt;
   return version;
 }
 
-FailureOr<PlaneMatmulShape> matchPlaneMatmul(PlaneMatmulOp op) {
+/// Number of storage elements of a value of `type` in a buffer (words for
+/// packed tensors, levels for quantized ones, elements otherwise).
+int64_t storageSize(RankedTensorType type) {
+  PackedLayoutAttr layout = getPackedLayout(type);
+  if (!layout)
+    return type.getNumElements();
+  ArrayRef<int64_t> shape = type.getShape();
+  bool planeTensor = !isa<QuantizedType>(type.getElementType());
+  int64_t rows = 1;
+  for (int64_t size : shape.drop_back().drop_front(planeTensor ? 1 : 0))
+    rows *= size;
+  int64_t wordsPerRow = llvm::divideCeil(shape.back(), layout.getWord());
+  return int64_t(layout.getPlanes()) * llvm::divideCeil(rows, layout.getTileRows()) *
+         layout.getTileRows() *
+         llvm::divideCeil(wordsPerRow, layout.getTileWords()) * layout.getTileWords();
+}
+
+Type storageElementType(RankedTensorType type) {
+  if (PackedLayoutAttr layout = getPackedLayout(type))
+    return IntegerType::get(type.getContext(), layout.getWord());
+  if (auto quantized = dyn_cast<QuantizedType>(type.getElementType()))
+    return getLevelStorageType(quantized);
+  return type.getElementType();
+}
+
+/// Checks the packed operands of a plane matmul against the m16n8k256
+/// fragments the GEMM kernel reads.
+LogicalResult checkGemmOperands(PlaneMatmulOp op) {
   auto fail = [&](const Twine &why) {
     return op.emitOpError() << "bwta-lower-to-gpu: " << why;
   };
@@ -61,130 +86,16 @@ FailureOr<PlaneMatmulShape> matchPlaneMatmul(PlaneMatmulOp op) {
   if (lhsLayout.getTileRows() != 16 || rhsLayout.getTileRows() != 8)
     return fail("needs lhs rows in tiles of 16 and rhs rows in tiles of 8 "
                 "(the m16n8k256 fragments)");
-  if (lhsLayout.getKOrder() != rhsLayout.getKOrder())
-    return fail("operands need the same K order");
-  int64_t m = lhs.getDimSize(1), n = rhs.getDimSize(1), k = lhs.getDimSize(2);
-  int64_t kTiles = llvm::divideCeil(llvm::divideCeil(k, 32), 8);
-  return PlaneMatmulShape{lhs.getDimSize(0), rhs.getDimSize(0), m, n, kTiles,
-                          llvm::divideCeil(m, 16), llvm::divideCeil(n, 8)};
+  if (lhsLayout.getKOrder() != KOrder::LsbFirst || rhsLayout.getKOrder() != KOrder::LsbFirst)
+    return fail("needs lsb_first K order (bit k % 32 of each word)");
+  return success();
 }
 
-/// How the output is cut: each warp computes warpRows × warpCols MMA tiles
-/// (16×8 each), reusing every A fragment warpCols times and every B fragment
-/// warpRows times; a block holds blockWarpsM × blockWarpsN warps.
-struct Tiling {
-  int64_t warpRows, warpCols, blockWarpsM, blockWarpsN;
-  int64_t blockRowTiles() const { return warpRows * blockWarpsM; }
-  int64_t blockColTiles() const { return warpCols * blockWarpsN; }
-  int64_t threads() const { return 32 * blockWarpsM * blockWarpsN; }
-};
-
-/// Builds the kernel body. Block (bx, by, pair) covers a block of MMA tiles
-/// of plane pair (pair / Pr, pair % Pr); each warp a warpRows × warpCols
-/// sub-block of it.
-void buildKernelBody(OpBuilder &b, Location loc, gpu::GPUFuncOp func,
-                     const PlaneMatmulShape &shape, const Tiling &tiling) {
-  Value lhs = func.getArgument(0), rhs = func.getArgument(1),
-        out = func.getArgument(2);
-  auto idx = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v).getResult(); };
-  auto add = [&](Value x, Value y) { return arith::AddIOp::create(b, loc, x, y).getResult(); };
-  auto mul = [&](Value x, Value y) { return arith::MulIOp::create(b, loc, x, y).getResult(); };
-  auto minIndex = [&](Value x, int64_t y) {
-    return arith::MinUIOp::create(b, loc, x, idx(y)).getResult();
-  };
-
-  Value thread = gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x);
-  Value lane = arith::RemUIOp::create(b, loc, thread, idx(32));
-  Value warp = arith::DivUIOp::create(b, loc, thread, idx(32));
-  Value warpM = arith::DivUIOp::create(b, loc, warp, idx(tiling.blockWarpsN));
-  Value warpN = arith::RemUIOp::create(b, loc, warp, idx(tiling.blockWarpsN));
-  Value bx = gpu::BlockIdOp::create(b, loc, gpu::Dimension::x);
-  Value by = gpu::BlockIdOp::create(b, loc, gpu::Dimension::y);
-  Value pair = gpu::BlockIdOp::create(b, loc, gpu::Dimension::z);
-  Value g = arith::ShRUIOp::create(b, loc, lane, idx(2));
-  Value t = arith::AndIOp::create(b, loc, lane, idx(3));
-  Value i = arith::DivUIOp::create(b, loc, pair, idx(shape.rhsPlanes));
-  Value j = arith::RemUIOp::create(b, loc, pair, idx(shape.rhsPlanes));
-  Type i32 = b.getI32Type();
-  Value zero = arith::ConstantIntOp::create(b, loc, i32, 0);
-
-  // First MMA tile row / column of this warp.
-  Value tileM0 = add(mul(bx, idx(tiling.blockRowTiles())), mul(warpM, idx(tiling.warpRows)));
-  Value tileN0 = add(mul(by, idx(tiling.blockColTiles())), mul(warpN, idx(tiling.warpCols)));
-  // Tiles past the edge read the last real tile (its results are never
-  // stored), so every load stays inside the storage.
-  SmallVector<Value> rowTiles, colTiles;
-  for (int64_t r = 0; r < tiling.warpRows; ++r)
-    rowTiles.push_back(minIndex(add(tileM0, idx(r)), shape.lhsRowTiles - 1));
-  for (int64_t c = 0; c < tiling.warpCols; ++c)
-    colTiles.push_back(minIndex(add(tileN0, idx(c)), shape.rhsRowTiles - 1));
-
-  // Word offsets of this lane inside an A tile [16][8] and a B tile [8][8].
-  Value row0 = add(mul(g, idx(8)), t);
-  Value row8 = add(mul(add(g, idx(8)), idx(8)), t);
-  int64_t numAcc = 4 * tiling.warpRows * tiling.warpCols;
-  auto loop = scf::ForOp::create(
-      b, loc, idx(0), idx(shape.kTiles), idx(1),
-      SmallVector<Value>(numAcc, zero),
-      [&](OpBuilder &nb, Location nl, Value kt, ValueRange acc) {
-        OpBuilder::InsertionGuard guard(b);
-        b.setInsertionPointToStart(nb.getInsertionBlock());
-        auto load = [&](Value memref, Value offset) {
-          return memref::LoadOp::create(b, loc, memref, ValueRange{offset}).getResult();
-        };
-        SmallVector<std::array<Value, 4>> a;
-        for (Value mt : rowTiles) {
-          Value tile = mul(add(mul(add(mul(i, idx(shape.lhsRowTiles)), mt),
-                                   idx(shape.kTiles)), kt), idx(128));
-          a.push_back({load(lhs, add(tile, row0)), load(lhs, add(tile, row8)),
-                       load(lhs, add(tile, add(row0, idx(4)))),
-                       load(lhs, add(tile, add(row8, idx(4))))});
-        }
-        SmallVector<std::array<Value, 2>> bf;
-        for (Value nt : colTiles) {
-          Value tile = mul(add(mul(add(mul(j, idx(shape.rhsRowTiles)), nt),
-                                   idx(shape.kTiles)), kt), idx(64));
-          bf.push_back({load(rhs, add(tile, row0)), load(rhs, add(tile, add(row0, idx(4))))});
-        }
-        auto resultType = LLVM::LLVMStructType::getLiteral(
-            b.getContext(), SmallVector<Type>(4, i32));
-        SmallVector<Value> next;
-        for (int64_t r = 0; r < tiling.warpRows; ++r)
-          for (int64_t c = 0; c < tiling.warpCols; ++c) {
-            ValueRange c4 = acc.slice(4 * (r * tiling.warpCols + c), 4);
-            Value d = NVVM::MmaOp::create(
-                b, loc, resultType, ValueRange(a[r]), ValueRange(bf[c]), c4,
-                ArrayRef<int64_t>{16, 8, 256}, NVVM::MMAB1Op::and_popc, std::nullopt,
-                std::array<NVVM::MMATypes, 2>{NVVM::MMATypes::b1, NVVM::MMATypes::b1},
-                std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row, NVVM::MMALayout::col});
-            for (int64_t e = 0; e < 4; ++e)
-              next.push_back(LLVM::ExtractValueOp::create(b, loc, d, e));
-          }
-        scf::YieldOp::create(b, loc, next);
-      });
-
-  // Per MMA tile: c0, c1 at row g, columns 2t, 2t+1; c2, c3 at row g + 8.
-  // Stores are guarded by m < M and n < N (tile indices unclamped here).
-  Value pairBase = mul(pair, idx(shape.m * shape.n));
-  for (int64_t r = 0; r < tiling.warpRows; ++r)
-    for (int64_t c = 0; c < tiling.warpCols; ++c) {
-      Value mBase = add(mul(add(tileM0, idx(r)), idx(16)), g);
-      Value nBase = add(mul(add(tileN0, idx(c)), idx(8)), mul(t, idx(2)));
-      for (int64_t e = 0; e < 4; ++e) {
-        Value row = e < 2 ? mBase : add(mBase, idx(8));
-        Value col = (e % 2) ? add(nBase, idx(1)) : nBase;
-        Value inRows = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, row, idx(shape.m));
-        Value inCols = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, col, idx(shape.n));
-        Value inside = arith::AndIOp::create(b, loc, inRows, inCols);
-        auto ifOp = scf::IfOp::create(b, loc, inside, /*withElseRegion=*/false);
-        OpBuilder::InsertionGuard guard(b);
-        b.setInsertionPointToStart(ifOp.thenBlock());
-        Value offset = add(pairBase, add(mul(row, idx(shape.n)), col));
-        Value value = loop.getResult(4 * (r * tiling.warpCols + c) + e);
-        memref::StoreOp::create(b, loc, value, out, ValueRange{offset});
-      }
-    }
-  gpu::ReturnOp::create(b, loc);
+ParamKind paramKind(Value param, int64_t rows) {
+  if (!param)
+    return ParamKind::None;
+  auto type = cast<RankedTensorType>(param.getType());
+  return type.getRank() == 0 ? ParamKind::PerTensor : ParamKind::PerRow;
 }
 
 struct ConvertBWTAToGPUPass
@@ -212,13 +123,17 @@ struct ConvertBWTAToGPUPass
     return success();
   }
 
-  /// The tiling of the options, or the measured best for the shape.
-  Tiling tilingFor(const PlaneMatmulShape &shape) const {
+  /// The tiling of the options, or one by shape: a warp keeps about 128
+  /// accumulators (its MMA tiles × plane pairs × 4).
+  Tiling tilingFor(int64_t pairs, int64_t rowTiles) const {
     if (warpRows)
       return {warpRows, warpCols, blockWarpsM, blockWarpsN};
-    if (shape.lhsRowTiles == 1) // decode: parallelism comes from N
+    int64_t tiles = std::max<int64_t>(1, 32 / pairs);
+    if (rowTiles == 1) // decode: parallelism comes from N
       return {1, 1, 1, 4};
-    return {2, 8, 2, 2};
+    if (tiles >= 4)
+      return {2, std::min<int64_t>(8, tiles / 2), 2, 2};
+    return {1, tiles, 2, 2};
   }
 
   gpu::GPUModuleOp getOrCreateKernelModule(ModuleOp module) {
@@ -234,45 +149,401 @@ struct ConvertBWTAToGPUPass
                                     b.getArrayAttr({target}));
   }
 
-  void runOnOperation() override {
-    ModuleOp module = getOperation();
-    SmallVector<PlaneMatmulOp> matmuls;
-    module.walk([&](PlaneMatmulOp op) { matmuls.push_back(op); });
-    if (matmuls.empty())
-      return;
-    gpu::GPUModuleOp kernels = getOrCreateKernelModule(module);
-    SymbolTable symbols(kernels);
-    for (PlaneMatmulOp op : matmuls) {
-      FailureOr<PlaneMatmulShape> shape = matchPlaneMatmul(op);
-      if (failed(shape))
-        return signalPassFailure();
-      OpBuilder b(kernels.getBodyRegion());
-      b.setInsertionPointToEnd(kernels.getBody());
-      Type i32 = b.getI32Type();
-      auto funcType = b.getFunctionType(
-          {MemRefType::get({shape->lhsWords()}, i32),
-           MemRefType::get({shape->rhsWords()}, i32),
-           MemRefType::get({shape->outElements()}, i32)},
-          {});
-      auto func = gpu::GPUFuncOp::create(b, op.getLoc(), "plane_matmul", funcType);
-      func->setAttr(gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
-      symbols.insert(func); // uniquifies the name
-      b.setInsertionPointToStart(&func.getBody().front());
-      Tiling tiling = tilingFor(*shape);
-      buildKernelBody(b, op.getLoc(), func, *shape, tiling);
-
-      op->setAttr("bwta.kernel",
-                  SymbolRefAttr::get(kernels.getNameAttr(),
-                                     {FlatSymbolRefAttr::get(func.getNameAttr())}));
-      op->setAttr("bwta.grid",
-                  b.getDenseI64ArrayAttr(
-                      {llvm::divideCeil(shape->lhsRowTiles, tiling.blockRowTiles()),
-                       llvm::divideCeil(shape->rhsRowTiles, tiling.blockColTiles()),
-                       shape->lhsPlanes * shape->rhsPlanes}));
-      op->setAttr("bwta.block", b.getDenseI64ArrayAttr({tiling.threads(), 1, 1}));
-      ++numKernels;
-    }
-  }
+  void runOnOperation() override;
 };
+
+/// Rewrites one function into host form.
+class HostLowering {
+public:
+  HostLowering(const ConvertBWTAToGPUPass &pass, ModuleOp module,
+               gpu::GPUModuleOp kernels)
+      : pass(pass), module(module), kernels(kernels), kernelSymbols(kernels),
+        moduleSymbols(module) {}
+
+  LogicalResult run(func::FuncOp func);
+
+private:
+  LogicalResult lowerOp(Operation *op);
+  LogicalResult lowerWeight(WeightOp op);
+  LogicalResult lowerQuantize(QuantizeOp op);
+  LogicalResult lowerPopcount(PlanePopcountOp op);
+  LogicalResult lowerPlaneMatmul(PlaneMatmulOp op);
+  LogicalResult lowerEpilogue(BTCEpilogueOp op);
+
+  /// The 1-D buffer holding `value` (a view of an argument if needed).
+  FailureOr<Value> buffer(Operation *user, Value value);
+  /// The buffer `value` is computed into: its output argument if the
+  /// function returns it, else a new allocation.
+  Value destination(Value value, Type elementType, int64_t size);
+  Value flatten(Value memref);
+  Value weightGlobal(WeightOp op, StringRef derive);
+  void launch(const Kernel &kernel, ValueRange args);
+  Value root(Value value);
+
+  const ConvertBWTAToGPUPass &pass;
+  ModuleOp module;
+  gpu::GPUModuleOp kernels;
+  SymbolTable kernelSymbols, moduleSymbols;
+  std::optional<OpBuilder> host;
+  Location loc = UnknownLoc::get(module.getContext());
+  DenseMap<Value, Value> buffers;      // tensor value -> 1-D memref
+  DenseMap<Value, Value> outputs;      // returned value -> output argument
+  DenseMap<Value, Value> rowPopcounts; // quantize result -> its popcounts
+  llvm::StringMap<Value> globals;      // weight name + derivation -> get_global
+  DenseMap<int64_t, Value> indexConstants;
+};
+
+Value HostLowering::flatten(Value memref) {
+  auto type = cast<MemRefType>(memref.getType());
+  if (type.getRank() == 1)
+    return memref;
+  if (type.getRank() == 0)
+    return memref::ExpandShapeOp::create(
+        *host, loc, MemRefType::get({1}, type.getElementType()), memref,
+        ArrayRef<ReassociationIndices>{});
+  ReassociationIndices all;
+  for (int64_t d = 0; d < type.getRank(); ++d)
+    all.push_back(d);
+  return memref::CollapseShapeOp::create(*host, loc, memref,
+                                         ArrayRef<ReassociationIndices>{all});
+}
+
+FailureOr<Value> HostLowering::buffer(Operation *user, Value value) {
+  auto it = buffers.find(value);
+  if (it != buffers.end())
+    return it->second;
+  InFlightDiagnostic diag = user->emitOpError()
+                            << "bwta-lower-to-gpu: operand is computed by ";
+  if (Operation *def = value.getDefiningOp())
+    diag << "'" << def->getName() << "', which has no GPU lowering yet";
+  else
+    diag << "an unsupported value";
+  return failure();
+}
+
+Value HostLowering::destination(Value value, Type elementType, int64_t size) {
+  if (Value output = outputs.lookup(value))
+    return flatten(output);
+  return memref::AllocOp::create(*host, loc, MemRefType::get({size}, elementType));
+}
+
+Value HostLowering::root(Value value) {
+  while (auto split = value.getDefiningOp<SplitPlanesOp>())
+    value = split.getInput();
+  return value;
+}
+
+Value HostLowering::weightGlobal(WeightOp op, StringRef derive) {
+  std::string key = (op.getName() + "#" + derive).str();
+  if (Value existing = globals.lookup(key))
+    return existing;
+  RankedTensorType type = op.getResult().getType();
+  MemRefType memrefType;
+  if (derive.empty()) {
+    memrefType = MemRefType::get({storageSize(type)}, storageElementType(type));
+  } else {
+    int64_t rows = 1;
+    for (int64_t size : type.getShape().drop_back())
+      rows *= size;
+    memrefType = MemRefType::get({int64_t(*getNumPlanes(type)) * rows},
+                                 IntegerType::get(op.getContext(), 32));
+  }
+  OpBuilder b(module.getBodyRegion());
+  std::string symbol = op.getName().str();
+  if (!derive.empty())
+    symbol += "." + derive.str();
+  auto global = memref::GlobalOp::create(
+      b, op.getLoc(), b.getStringAttr(symbol), b.getStringAttr("private"),
+      TypeAttr::get(memrefType), /*initial_value=*/nullptr, b.getUnitAttr(),
+      b.getI64IntegerAttr(64));
+  global->setAttr("bwta.weight", op.getNameAttr());
+  global->setAttr("bwta.weight_type", TypeAttr::get(type));
+  if (!derive.empty())
+    global->setAttr("bwta.derive", b.getStringAttr(derive));
+  moduleSymbols.insert(global); // uniquifies the name
+  Value result = memref::GetGlobalOp::create(*host, loc, memrefType,
+                                             FlatSymbolRefAttr::get(global));
+  globals[key] = result;
+  return result;
+}
+
+void HostLowering::launch(const Kernel &kernel, ValueRange args) {
+  // Launch dimensions are constants shared by all launches.
+  auto idx = [&](int64_t v) {
+    Value &constant = indexConstants[v];
+    if (!constant) {
+      OpBuilder::InsertionGuard guard(*host);
+      host->setInsertionPointToStart(host->getBlock());
+      constant = arith::ConstantIndexOp::create(*host, loc, v);
+    }
+    return constant;
+  };
+  gpu::KernelDim3 grid{idx(kernel.grid[0]), idx(kernel.grid[1]), idx(kernel.grid[2])};
+  gpu::KernelDim3 block{idx(kernel.block[0]), idx(kernel.block[1]), idx(kernel.block[2])};
+  gpu::LaunchFuncOp::create(*host, loc, kernel.func, grid, block,
+                            /*dynamicSharedMemorySize=*/Value(), args);
+}
+
+LogicalResult HostLowering::lowerWeight(WeightOp op) {
+  buffers[op.getResult()] = weightGlobal(op, "");
+  return success();
+}
+
+LogicalResult HostLowering::lowerQuantize(QuantizeOp op) {
+  auto fail = [&](const Twine &why) {
+    return op.emitOpError() << "bwta-lower-to-gpu: " << why;
+  };
+  RankedTensorType resultType = op.getResult().getType();
+  PackedLayoutAttr layout = getPackedLayout(resultType);
+  if (!layout)
+    return fail("only quantizers with a packed result run on the GPU (run "
+                "bwta-pack-layout first)");
+  if (op.getScale())
+    return fail("static quantization is not supported on the GPU yet");
+  if (op.getScheme().getGranularity() != Granularity::PerToken &&
+      op.getScheme().getGranularity() != Granularity::PerChannel)
+    return fail("only per-token (per-row) dynamic quantization runs on the GPU yet");
+  if (layout.getWord() != 32 || layout.getTileWords() != 8 ||
+      layout.getTileRows() != 16 || layout.getKOrder() != KOrder::LsbFirst)
+    return fail("the activation kernel writes lhs tiles of 16 rows × 8 "
+                "lsb_first 32-bit words");
+  RankedTensorType inputType = op.getInput().getType();
+  QuantizePackSpec spec{cast<QuantizedType>(resultType.getElementType()),
+                        op.getScheme(), inputType.getElementType(),
+                        inputType.getNumElements() / inputType.getShape().back(),
+                        inputType.getShape().back()};
+  FailureOr<Value> input = buffer(op, op.getInput());
+  if (failed(input))
+    return failure();
+  OpBuilder kb(kernels.getBodyRegion());
+  kb.setInsertionPointToEnd(kernels.getBody());
+  Kernel kernel = buildQuantizePackKernel(kb, op.getLoc(), "quantize_pack", spec);
+  kernelSymbols.insert(kernel.func);
+
+  Type i32 = host->getI32Type(), f32 = host->getF32Type();
+  Value words = destination(op.getResult(), i32, spec.words());
+  Value popcounts = memref::AllocOp::create(
+      *host, loc, MemRefType::get({spec.planes() * spec.m}, i32));
+  Value scale = op.getResultScale()
+                    ? destination(op.getResultScale(), f32, spec.m)
+                    : memref::AllocOp::create(*host, loc, MemRefType::get({spec.m}, f32));
+  SmallVector<Value> args{*input, words, popcounts, scale};
+  if (spec.asymmetric()) {
+    Value zp = op.getResultZeroPoint()
+                   ? destination(op.getResultZeroPoint(), i32, spec.m)
+                   : memref::AllocOp::create(*host, loc, MemRefType::get({spec.m}, i32));
+    args.push_back(zp);
+    if (op.getResultZeroPoint())
+      buffers[op.getResultZeroPoint()] = zp;
+  }
+  launch(kernel, args);
+  buffers[op.getResult()] = words;
+  rowPopcounts[op.getResult()] = popcounts;
+  if (op.getResultScale())
+    buffers[op.getResultScale()] = scale;
+  return success();
+}
+
+LogicalResult HostLowering::lowerPopcount(PlanePopcountOp op) {
+  if (op.getGroupSize())
+    return op.emitOpError() << "bwta-lower-to-gpu: grouped popcounts are not "
+                               "supported yet";
+  Value source = root(op.getInput());
+  if (Value popcounts = rowPopcounts.lookup(source)) {
+    buffers[op.getResult()] = popcounts;
+    return success();
+  }
+  if (auto weight = source.getDefiningOp<WeightOp>()) {
+    buffers[op.getResult()] = weightGlobal(weight, "plane_popcount");
+    return success();
+  }
+  return op.emitOpError() << "bwta-lower-to-gpu: popcounts are computed by the "
+                             "activation quantizer or at compile time for "
+                             "weights; this operand is neither";
+}
+
+LogicalResult HostLowering::lowerPlaneMatmul(PlaneMatmulOp op) {
+  if (failed(checkGemmOperands(op)))
+    return failure();
+  // Fused into the epilogues that read it; materialized only for others.
+  if (llvm::all_of(op->getUsers(), [](Operation *user) { return isa<BTCEpilogueOp>(user); }))
+    return success();
+  FailureOr<Value> lhs = buffer(op, op.getLhs()), rhs = buffer(op, op.getRhs());
+  if (failed(lhs) || failed(rhs))
+    return failure();
+  RankedTensorType lhsType = op.getLhs().getType(), rhsType = op.getRhs().getType();
+  PlaneGemmSpec spec{lhsType.getDimSize(0), rhsType.getDimSize(0), lhsType.getDimSize(1),
+                     rhsType.getDimSize(1), lhsType.getDimSize(2), std::nullopt};
+  OpBuilder kb(kernels.getBodyRegion());
+  kb.setInsertionPointToEnd(kernels.getBody());
+  Kernel kernel =
+      buildPlaneGemmKernel(kb, op.getLoc(), "plane_matmul", spec,
+                           pass.tilingFor(spec.lhsPlanes * spec.rhsPlanes, spec.lhsRowTiles()));
+  kernelSymbols.insert(kernel.func);
+  Value out = destination(op.getResult(), host->getI32Type(),
+                          op.getResult().getType().getNumElements());
+  launch(kernel, {*lhs, *rhs, out});
+  buffers[op.getResult()] = out;
+  return success();
+}
+
+LogicalResult HostLowering::lowerEpilogue(BTCEpilogueOp op) {
+  auto fail = [&](const Twine &why) {
+    return op.emitOpError() << "bwta-lower-to-gpu: " << why;
+  };
+  auto matmul = op.getPlanes().getDefiningOp<PlaneMatmulOp>();
+  if (!matmul)
+    return fail("the plane products must come from a bwta.plane_matmul (fused)");
+  if (op.getGroupSize())
+    return fail("grouped epilogues are not supported yet");
+  RankedTensorType lhsType = matmul.getLhs().getType(), rhsType = matmul.getRhs().getType();
+  RankedTensorType resultType = op.getResult().getType();
+  if (resultType.getRank() != 2)
+    return fail("batched epilogues are not supported yet");
+  int64_t m = lhsType.getDimSize(1), n = rhsType.getDimSize(1);
+  EpilogueSpec epilogue{cast<QuantizedType>(op.getLhsType()),
+                        cast<QuantizedType>(op.getRhsType()),
+                        op.getK(),
+                        paramKind(op.getLhsScale(), m),
+                        paramKind(op.getRhsScale(), n),
+                        paramKind(op.getLhsZeroPoint(), m),
+                        paramKind(op.getRhsZeroPoint(), n),
+                        bool(op.getBias()),
+                        resultType.getElementType()};
+  PlaneGemmSpec spec{lhsType.getDimSize(0), rhsType.getDimSize(0), m, n,
+                     lhsType.getDimSize(2), epilogue};
+  SmallVector<Value> operands{matmul.getLhs(), matmul.getRhs(), op.getLhsPopcount(),
+                              op.getRhsPopcount(), op.getLhsScale(), op.getRhsScale()};
+  for (Value optional : {op.getLhsZeroPoint(), op.getRhsZeroPoint(), op.getBias()})
+    if (optional)
+      operands.push_back(optional);
+  SmallVector<Value> args;
+  for (Value operand : operands) {
+    FailureOr<Value> buf = buffer(op, operand);
+    if (failed(buf))
+      return failure();
+    args.push_back(*buf);
+  }
+  OpBuilder kb(kernels.getBodyRegion());
+  kb.setInsertionPointToEnd(kernels.getBody());
+  Kernel kernel = buildPlaneGemmKernel(
+      kb, op.getLoc(), "linear", spec,
+      pass.tilingFor(spec.lhsPlanes * spec.rhsPlanes, spec.lhsRowTiles()));
+  kernelSymbols.insert(kernel.func);
+  Value out = destination(op.getResult(), resultType.getElementType(), m * n);
+  args.push_back(out);
+  launch(kernel, args);
+  buffers[op.getResult()] = out;
+  return success();
+}
+
+LogicalResult HostLowering::lowerOp(Operation *op) {
+  loc = op->getLoc();
+  return TypeSwitch<Operation *, LogicalResult>(op)
+      .Case<WeightOp>([&](auto w) { return lowerWeight(w); })
+      .Case<QuantizeOp>([&](auto q) { return lowerQuantize(q); })
+      .Case<SplitPlanesOp>([&](SplitPlanesOp split) -> LogicalResult {
+        if (!getPackedLayout(split.getInput().getType()))
+          return split.emitOpError() << "bwta-lower-to-gpu: operands must be "
+                                        "packed (run bwta-pack-layout first)";
+        FailureOr<Value> input = buffer(split, split.getInput());
+        if (failed(input))
+          return failure();
+        buffers[split.getResult()] = *input; // same storage
+        return success();
+      })
+      .Case<PlanePopcountOp>([&](auto p) { return lowerPopcount(p); })
+      .Case<PlaneMatmulOp>([&](auto p) { return lowerPlaneMatmul(p); })
+      .Case<BTCEpilogueOp>([&](auto e) { return lowerEpilogue(e); })
+      .Default([&](Operation *other) {
+        return other->emitOpError()
+               << "bwta-lower-to-gpu: has no GPU lowering yet (functions "
+                  "with bwta ops must consist of quantizers, weights, plane "
+                  "matmuls, popcounts and epilogues)";
+      });
+}
+
+LogicalResult HostLowering::run(func::FuncOp func) {
+  auto fail = [&](const Twine &why) {
+    return func.emitOpError() << "bwta-lower-to-gpu: " << why;
+  };
+  if (!func.getBody().hasOneBlock())
+    return fail("host functions must be a single block");
+  if (!SymbolTable::symbolKnownUseEmpty(func, module))
+    return fail("is called from elsewhere; a host function is an entry point "
+                "and cannot be called");
+  // Signature: tensors become memrefs; results become output arguments.
+  SmallVector<Type> argTypes;
+  for (Type type : llvm::concat<const Type>(func.getArgumentTypes(), func.getResultTypes())) {
+    auto tensor = dyn_cast<RankedTensorType>(type);
+    if (tensor && tensor.hasStaticShape() && getPackedLayout(tensor)) {
+      // Packed planes travel as their storage words.
+      argTypes.push_back(MemRefType::get({storageSize(tensor)}, storageElementType(tensor)));
+      continue;
+    }
+    if (!tensor || !tensor.hasStaticShape() || isa<QuantizedType>(tensor.getElementType()) ||
+        tensor.getEncoding())
+      return fail("arguments and results must be static float or integer "
+                  "tensors or packed planes, got ") << type;
+    argTypes.push_back(MemRefType::get(tensor.getShape(), tensor.getElementType()));
+  }
+  OpBuilder b(func);
+  auto hostFunc = func::FuncOp::create(b, func.getLoc(), (func.getName() + ".host").str(),
+                                       b.getFunctionType(argTypes, {}));
+  hostFunc.setVisibility(func.getVisibility());
+  hostFunc->setAttr("bwta.num_outputs", b.getI64IntegerAttr(func.getNumResults()));
+  for (unsigned i = 0; i < func.getNumArguments(); ++i)
+    if (Attribute name = func.getArgAttr(i, "bwta.name"))
+      hostFunc.setArgAttr(i, "bwta.name", name);
+  Block *entry = hostFunc.addEntryBlock();
+  host.emplace(entry, entry->begin());
+  for (auto [arg, memref] : llvm::zip(func.getArguments(), entry->getArguments()))
+    buffers[arg] = flatten(memref);
+
+  auto returnOp = cast<func::ReturnOp>(func.getBody().front().getTerminator());
+  for (auto [i, value] : llvm::enumerate(returnOp.getOperands())) {
+    Value output = entry->getArgument(func.getNumArguments() + i);
+    if (!value.getDefiningOp() || isa<WeightOp>(value.getDefiningOp()) ||
+        outputs.count(value))
+      return returnOp.emitOpError()
+             << "bwta-lower-to-gpu: result " << i
+             << " must be computed by the function and returned once";
+    outputs[value] = output;
+  }
+  for (Operation &op : func.getBody().front().without_terminator())
+    if (failed(lowerOp(&op))) {
+      hostFunc.erase();
+      return failure();
+    }
+  loc = returnOp.getLoc();
+  func::ReturnOp::create(*host, loc);
+  StringAttr name = func.getNameAttr();
+  func.erase();
+  hostFunc.setName(name);
+  return success();
+}
+
+void ConvertBWTAToGPUPass::runOnOperation() {
+  ModuleOp module = getOperation();
+  SmallVector<func::FuncOp> funcs;
+  for (auto func : module.getOps<func::FuncOp>()) {
+    bool hasBWTA = false;
+    func.walk([&](Operation *op) {
+      hasBWTA |= isa<BWTADialect>(op->getDialect());
+    });
+    if (hasBWTA)
+      funcs.push_back(func);
+  }
+  if (funcs.empty())
+    return;
+  gpu::GPUModuleOp kernels = getOrCreateKernelModule(module);
+  for (func::FuncOp func : funcs) {
+    HostLowering lowering(*this, module, kernels);
+    if (failed(lowering.run(func)))
+      return signalPassFailure();
+  }
+  numKernels = std::distance(kernels.getOps<gpu::GPUFuncOp>().begin(),
+                             kernels.getOps<gpu::GPUFuncOp>().end());
+}
 
 } // namespace

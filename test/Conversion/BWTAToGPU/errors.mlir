@@ -35,3 +35,49 @@ func.func @batched(%x: tensor<2x4x3x77xi1, #bwta.packed<planes = 2, tile_rows = 
   %r = bwta.plane_matmul %x, %w : tensor<2x4x3x77xi1, #bwta.packed<planes = 2, tile_rows = 16, tile_words = 8>>, tensor<2x4x5x77xi1, #bwta.packed<planes = 2, tile_rows = 8, tile_words = 8>> -> tensor<2x2x4x3x5xi32>
   return
 }
+
+// -----
+
+func.func @unpacked_quantize(%x: tensor<4x64xf32>) -> tensor<4xf32> {
+  // expected-error @below {{'bwta.quantize' op bwta-lower-to-gpu: only quantizers with a packed result run on the GPU (run bwta-pack-layout first)}}
+  %t, %s = bwta.quantize %x {scheme = #bwta.scheme<granularity = per_token>} : tensor<4x64xf32> -> tensor<4x64x!bwta.ternary>, tensor<4xf32>
+  return %s : tensor<4xf32>
+}
+
+// -----
+
+func.func @per_tensor(%x: tensor<4x64xf32>) -> tensor<f32> {
+  // expected-error @below {{'bwta.quantize' op bwta-lower-to-gpu: only per-token (per-row) dynamic quantization runs on the GPU yet}}
+  %t, %s = bwta.quantize %x {scheme = #bwta.scheme<granularity = per_tensor>} : tensor<4x64xf32> -> tensor<4x64x!bwta.ternary, #bwta.packed<planes = 2, tile_rows = 16, tile_words = 8>>, tensor<f32>
+  return %s : tensor<f32>
+}
+
+// -----
+
+func.func @float_op(%x: tensor<4x64xf32>) -> tensor<4x64xf32> {
+  %t, %s = bwta.quantize %x {scheme = #bwta.scheme<granularity = per_token>} : tensor<4x64xf32> -> tensor<4x64x!bwta.ternary, #bwta.packed<planes = 2, tile_rows = 16, tile_words = 8>>, tensor<4xf32>
+  // expected-error @below {{'arith.addf' op bwta-lower-to-gpu: has no GPU lowering yet}}
+  %y = arith.addf %x, %x : tensor<4x64xf32>
+  return %y : tensor<4x64xf32>
+}
+
+// -----
+
+// expected-error @below {{'func.func' op bwta-lower-to-gpu: is called from elsewhere; a host function is an entry point and cannot be called}}
+func.func @callee(%x: tensor<4x64xf32>) -> tensor<4xf32> {
+  %t, %s = bwta.quantize %x {scheme = #bwta.scheme<granularity = per_token>} : tensor<4x64xf32> -> tensor<4x64x!bwta.ternary, #bwta.packed<planes = 2, tile_rows = 16, tile_words = 8>>, tensor<4xf32>
+  return %s : tensor<4xf32>
+}
+func.func @caller(%x: tensor<4x64xf32>) -> tensor<4xf32> {
+  %s = func.call @callee(%x) : (tensor<4x64xf32>) -> tensor<4xf32>
+  return %s : tensor<4xf32>
+}
+
+// -----
+
+func.func @weight_out() -> tensor<4xf32> {
+  %w = bwta.weight "w" : tensor<4xf32>
+  %t = bwta.weight "t" : tensor<4x64x!bwta.binary, #bwta.packed<planes = 1, tile_rows = 8, tile_words = 8>>
+  // expected-error @below {{'func.return' op bwta-lower-to-gpu: result 0 must be computed by the function and returned once}}
+  return %w : tensor<4xf32>
+}

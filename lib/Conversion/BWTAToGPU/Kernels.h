@@ -1,0 +1,94 @@
+//===- Kernels.h - the kernels bwta-lower-to-gpu generates ------*- C++ -*-===//
+//
+// Each generator appends one shape-specialized gpu.func to the kernel module
+// and says how to launch it. The argument order documented here is the ABI
+// the host form (docs/GPU.md) and bundles rely on.
+//
+//===----------------------------------------------------------------------===//
+#ifndef BWTA_LIB_CONVERSION_BWTATOGPU_KERNELS_H
+#define BWTA_LIB_CONVERSION_BWTATOGPU_KERNELS_H
+
+#include "bwta/Dialect/BWTA/IR/BWTA.h"
+
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+
+#include <array>
+#include <optional>
+
+namespace bwta::gpu_kernels {
+
+/// A generated kernel and its launch.
+struct Kernel {
+  mlir::gpu::GPUFuncOp func;
+  std::array<int64_t, 3> grid, block;
+};
+
+/// How a plane GEMM's output is cut: each warp computes warpRows × warpCols
+/// m16n8 MMA tiles for every plane pair; a block holds blockWarpsM ×
+/// blockWarpsN warps.
+struct Tiling {
+  int64_t warpRows, warpCols, blockWarpsM, blockWarpsN;
+  int64_t blockRowTiles() const { return warpRows * blockWarpsM; }
+  int64_t blockColTiles() const { return warpCols * blockWarpsN; }
+  int64_t threads() const { return 32 * blockWarpsM * blockWarpsN; }
+};
+
+/// A parameter of the epilogue: absent, one value, or one per row/column.
+enum class ParamKind { None, PerTensor, PerRow };
+
+/// The btc_epilogue fused into a plane GEMM (one group).
+struct EpilogueSpec {
+  QuantizedType lhsType, rhsType;
+  int64_t k;
+  ParamKind lhsScale, rhsScale, lhsZeroPoint, rhsZeroPoint;
+  bool bias;
+  mlir::Type outType; // f32 or f16
+};
+
+/// AND-popcount GEMM of packed planes: lhs [Pa][RT][KT][16][8] words, rhs
+/// [Pb][NT][KT][8][8] words.
+///
+/// Arguments: lhs, rhs, then
+///  - without epilogue: out i32 [Pa][Pb][M][N];
+///  - with epilogue: lhs popcounts i32 [Pa][M], rhs popcounts i32 [Pb][N],
+///    lhs scale f32, rhs scale f32, [lhs zero point i32], [rhs zero point
+///    i32], [bias f32 [N]], out [M][N] (f32 or f16).
+struct PlaneGemmSpec {
+  int64_t lhsPlanes, rhsPlanes, m, n, k;
+  int64_t kTiles() const { return llvm::divideCeil(k, 256); }
+  int64_t lhsRowTiles() const { return llvm::divideCeil(m, 16); }
+  int64_t rhsRowTiles() const { return llvm::divideCeil(n, 8); }
+  int64_t lhsWords() const { return lhsPlanes * lhsRowTiles() * kTiles() * 128; }
+  int64_t rhsWords() const { return rhsPlanes * rhsRowTiles() * kTiles() * 64; }
+  std::optional<EpilogueSpec> epilogue;
+};
+
+Kernel buildPlaneGemmKernel(mlir::OpBuilder &b, mlir::Location loc,
+                            llvm::StringRef name, const PlaneGemmSpec &spec,
+                            const Tiling &tiling);
+
+/// Dynamic per-row quantization of a [M, K] float tensor (f32, f16 or bf16)
+/// into packed planes [P][RT][KT][16][8] (padding rows and words written as
+/// zeros), one block of 256 threads per row, grid-stride over the rows.
+///
+/// Arguments: x [M*K], planes, popcounts i32 [P][M] (set bits per plane and
+/// row), scale f32 [M], [zero point i32 [M]] (asymmetric only).
+struct QuantizePackSpec {
+  QuantizedType type;
+  SchemeAttr scheme;
+  mlir::Type inputType;
+  int64_t m, k;
+  int64_t planes() const { return type.getNumPlanes(); }
+  int64_t rowTiles() const { return llvm::divideCeil(m, 16); }
+  int64_t kTiles() const { return llvm::divideCeil(k, 256); }
+  int64_t words() const { return planes() * rowTiles() * kTiles() * 128; }
+  bool asymmetric() const;
+};
+
+Kernel buildQuantizePackKernel(mlir::OpBuilder &b, mlir::Location loc,
+                               llvm::StringRef name,
+                               const QuantizePackSpec &spec);
+
+} // namespace bwta::gpu_kernels
+
+#endif // BWTA_LIB_CONVERSION_BWTATOGPU_KERNELS_H

@@ -1,0 +1,265 @@
+//===- PlaneGemmKernel.cpp - b1 AND-popcount GEMM with a fused epilogue ---===//
+//
+// One m16n8k256 `and_popc` MMA per K tile, output tile and plane pair; a
+// warp keeps the accumulators of every plane pair of its output tiles, so
+// the BTC epilogue (plane recombination, popcount corrections, zero points,
+// scales, bias) runs in registers and only the final value is stored.
+//
+//===----------------------------------------------------------------------===//
+#include "KernelBuilder.h"
+#include "Kernels.h"
+
+using namespace mlir;
+using namespace bwta;
+using namespace bwta::gpu_kernels;
+
+namespace {
+
+/// The kernel's arguments, by role.
+struct GemmArgs {
+  Value lhs, rhs, lhsPopcount, rhsPopcount, lhsScale, rhsScale, lhsZeroPoint,
+      rhsZeroPoint, bias, out;
+};
+
+int64_t paramSize(ParamKind kind, int64_t rows) {
+  return kind == ParamKind::PerRow ? rows : 1;
+}
+
+gpu::GPUFuncOp createFunc(OpBuilder &b, Location loc, StringRef name,
+                          const PlaneGemmSpec &spec) {
+  Type i32 = b.getI32Type(), f32 = b.getF32Type();
+  auto vec = [](int64_t size, Type type) { return MemRefType::get({size}, type); };
+  SmallVector<Type> args{vec(spec.lhsWords(), i32), vec(spec.rhsWords(), i32)};
+  if (const std::optional<EpilogueSpec> &e = spec.epilogue) {
+    args.push_back(vec(spec.lhsPlanes * spec.m, i32));
+    args.push_back(vec(spec.rhsPlanes * spec.n, i32));
+    args.push_back(vec(paramSize(e->lhsScale, spec.m), f32));
+    args.push_back(vec(paramSize(e->rhsScale, spec.n), f32));
+    if (e->lhsZeroPoint != ParamKind::None)
+      args.push_back(vec(paramSize(e->lhsZeroPoint, spec.m), i32));
+    if (e->rhsZeroPoint != ParamKind::None)
+      args.push_back(vec(paramSize(e->rhsZeroPoint, spec.n), i32));
+    if (e->bias)
+      args.push_back(vec(spec.n, f32));
+    args.push_back(vec(spec.m * spec.n, e->outType));
+  } else {
+    args.push_back(vec(spec.lhsPlanes * spec.rhsPlanes * spec.m * spec.n, i32));
+  }
+  auto func = gpu::GPUFuncOp::create(b, loc, name, b.getFunctionType(args, {}));
+  func->setAttr(gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
+  return func;
+}
+
+GemmArgs bindArgs(gpu::GPUFuncOp func, const PlaneGemmSpec &spec) {
+  GemmArgs a;
+  unsigned next = 0;
+  auto arg = [&] { return func.getArgument(next++); };
+  a.lhs = arg();
+  a.rhs = arg();
+  if (const std::optional<EpilogueSpec> &e = spec.epilogue) {
+    a.lhsPopcount = arg();
+    a.rhsPopcount = arg();
+    a.lhsScale = arg();
+    a.rhsScale = arg();
+    if (e->lhsZeroPoint != ParamKind::None)
+      a.lhsZeroPoint = arg();
+    if (e->rhsZeroPoint != ParamKind::None)
+      a.rhsZeroPoint = arg();
+    if (e->bias)
+      a.bias = arg();
+  }
+  a.out = arg();
+  return a;
+}
+
+/// Integer and float terms of one output row (or column) of the epilogue:
+/// Σ of the operand's values over K, its zero point and its scale.
+struct SideTerms {
+  Value sum, zeroPoint, scale, bias;
+};
+
+/// Σv = K·o + Σ_i c_i·popcount[i][row] for operand rows `row` (clamped into
+/// range: out-of-range lanes compute garbage that is never stored).
+SideTerms loadSide(KernelBuilder &kb, Value row, int64_t rows, int64_t planes,
+                   QuantizedType type, int64_t k, Value popcount, ParamKind scaleKind,
+                   Value scale, ParamKind zpKind, Value zeroPoint) {
+  Value clamped = kb.minu(row, rows - 1);
+  auto truncate = [](int64_t v) { return int64_t(int32_t(uint32_t(uint64_t(v)))); };
+  Value sum = kb.i32(truncate(k * type.getPlaneOffset()));
+  for (int64_t i = 0; i < planes; ++i) {
+    Value count = kb.load(popcount, kb.add(clamped, i * rows));
+    sum = kb.add(sum, kb.mul(count, truncate(type.getPlaneCoefficient(i))));
+  }
+  auto param = [&](ParamKind kind, Value memref) -> Value {
+    if (kind == ParamKind::None)
+      return {};
+    return kb.load(memref, kind == ParamKind::PerRow ? clamped : kb.idx(0));
+  };
+  return {sum, param(zpKind, zeroPoint), param(scaleKind, scale), {}};
+}
+
+} // namespace
+
+Kernel gpu_kernels::buildPlaneGemmKernel(OpBuilder &b, Location loc,
+                                         StringRef name,
+                                         const PlaneGemmSpec &spec,
+                                         const Tiling &tiling) {
+  gpu::GPUFuncOp func = createFunc(b, loc, name, spec);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(&func.getBody().front());
+  KernelBuilder kb{b, loc};
+  GemmArgs args = bindArgs(func, spec);
+  const int64_t pa = spec.lhsPlanes, pb = spec.rhsPlanes, pairs = pa * pb;
+  const int64_t rt = spec.lhsRowTiles(), nt = spec.rhsRowTiles(), kt = spec.kTiles();
+  const int64_t wr = tiling.warpRows, wc = tiling.warpCols;
+
+  Value thread = kb.threadId();
+  Value lane = kb.remu(thread, 32), warp = kb.divu(thread, 32);
+  Value warpM = kb.divu(warp, tiling.blockWarpsN);
+  Value warpN = kb.remu(warp, tiling.blockWarpsN);
+  Value g = kb.divu(lane, 4), t = kb.remu(lane, 4);
+  Value tileM0 = kb.add(kb.mul(kb.blockId(gpu::Dimension::x), tiling.blockRowTiles()),
+                        kb.mul(warpM, wr));
+  Value tileN0 = kb.add(kb.mul(kb.blockId(gpu::Dimension::y), tiling.blockColTiles()),
+                        kb.mul(warpN, wc));
+  // Tiles past the edge read the last real tile (their results are never
+  // stored), so every load stays inside the storage.
+  SmallVector<Value> rowTiles, colTiles;
+  for (int64_t r = 0; r < wr; ++r)
+    rowTiles.push_back(kb.minu(kb.add(tileM0, r), rt - 1));
+  for (int64_t c = 0; c < wc; ++c)
+    colTiles.push_back(kb.minu(kb.add(tileN0, c), nt - 1));
+
+  // Word offsets of this lane inside an A tile [16][8] and a B tile [8][8].
+  Value row0 = kb.add(kb.mul(g, 8), t);
+  Value row8 = kb.add(kb.mul(kb.add(g, 8), 8), t);
+  Type i32 = b.getI32Type();
+  auto accIndex = [&](int64_t r, int64_t c, int64_t i, int64_t j, int64_t e) {
+    return (((r * wc + c) * pa + i) * pb + j) * 4 + e;
+  };
+  int64_t numAcc = wr * wc * pairs * 4;
+  auto loop = scf::ForOp::create(
+      b, loc, kb.idx(0), kb.idx(kt), kb.idx(1), SmallVector<Value>(numAcc, kb.i32(0)),
+      [&](OpBuilder &nb, Location, Value k, ValueRange acc) {
+        OpBuilder::InsertionGuard inner(b);
+        b.setInsertionPointToStart(nb.getInsertionBlock());
+        // a[i][r]: the A fragment of plane i, row tile r; bf[j][c] likewise.
+        SmallVector<SmallVector<std::array<Value, 4>>> a(pa);
+        for (int64_t i = 0; i < pa; ++i)
+          for (Value mt : rowTiles) {
+            Value tile = kb.mul(kb.add(kb.mul(kb.add(mt, i * rt), kt), k), 128);
+            a[i].push_back({kb.load(args.lhs, kb.add(tile, row0)),
+                            kb.load(args.lhs, kb.add(tile, row8)),
+                            kb.load(args.lhs, kb.add(tile, kb.add(row0, 4))),
+                            kb.load(args.lhs, kb.add(tile, kb.add(row8, 4)))});
+          }
+        SmallVector<SmallVector<std::array<Value, 2>>> bf(pb);
+        for (int64_t j = 0; j < pb; ++j)
+          for (Value ntile : colTiles) {
+            Value tile = kb.mul(kb.add(kb.mul(kb.add(ntile, j * nt), kt), k), 64);
+            bf[j].push_back({kb.load(args.rhs, kb.add(tile, row0)),
+                             kb.load(args.rhs, kb.add(tile, kb.add(row0, 4)))});
+          }
+        auto resultType = LLVM::LLVMStructType::getLiteral(
+            b.getContext(), SmallVector<Type>(4, i32));
+        SmallVector<Value> next(numAcc);
+        for (int64_t r = 0; r < wr; ++r)
+          for (int64_t c = 0; c < wc; ++c)
+            for (int64_t i = 0; i < pa; ++i)
+              for (int64_t j = 0; j < pb; ++j) {
+                ValueRange c4 = acc.slice(accIndex(r, c, i, j, 0), 4);
+                Value d = NVVM::MmaOp::create(
+                    b, loc, resultType, ValueRange(a[i][r]), ValueRange(bf[j][c]), c4,
+                    ArrayRef<int64_t>{16, 8, 256}, NVVM::MMAB1Op::and_popc,
+                    std::nullopt,
+                    std::array<NVVM::MMATypes, 2>{NVVM::MMATypes::b1, NVVM::MMATypes::b1},
+                    std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row,
+                                                   NVVM::MMALayout::col});
+                for (int64_t e = 0; e < 4; ++e)
+                  next[accIndex(r, c, i, j, e)] = LLVM::ExtractValueOp::create(b, loc, d, e);
+              }
+        scf::YieldOp::create(b, loc, next);
+      });
+
+  // Per MMA tile: c0, c1 at row g, columns 2t, 2t+1; c2, c3 at row g + 8.
+  // Stores are guarded by m < M and n < N (tile indices unclamped here).
+  auto rowOf = [&](int64_t r, int64_t half) {
+    return kb.add(kb.add(kb.mul(kb.add(tileM0, r), 16), g), half * 8);
+  };
+  auto colOf = [&](int64_t c, int64_t odd) {
+    return kb.add(kb.add(kb.mul(kb.add(tileN0, c), 8), kb.mul(t, 2)), odd);
+  };
+  const std::optional<EpilogueSpec> &epi = spec.epilogue;
+  // Epilogue terms shared by a row (or a column) of this lane's elements.
+  SmallVector<SideTerms> rowTerms, colTerms;
+  if (epi) {
+    for (int64_t r = 0; r < wr; ++r)
+      for (int64_t half = 0; half < 2; ++half)
+        rowTerms.push_back(loadSide(kb, rowOf(r, half), spec.m, pa, epi->lhsType,
+                                    epi->k, args.lhsPopcount, epi->lhsScale,
+                                    args.lhsScale, epi->lhsZeroPoint,
+                                    args.lhsZeroPoint));
+    for (int64_t c = 0; c < wc; ++c)
+      for (int64_t odd = 0; odd < 2; ++odd) {
+        Value col = colOf(c, odd);
+        SideTerms terms = loadSide(kb, col, spec.n, pb, epi->rhsType, epi->k,
+                                   args.rhsPopcount, epi->rhsScale, args.rhsScale,
+                                   epi->rhsZeroPoint, args.rhsZeroPoint);
+        if (epi->bias)
+          terms.bias = kb.load(args.bias, kb.minu(col, spec.n - 1));
+        colTerms.push_back(terms);
+      }
+  }
+  auto truncate = [](int64_t v) { return int64_t(int32_t(uint32_t(uint64_t(v)))); };
+  for (int64_t r = 0; r < wr; ++r)
+    for (int64_t c = 0; c < wc; ++c)
+      for (int64_t e = 0; e < 4; ++e) {
+        Value row = rowOf(r, e / 2), col = colOf(c, e % 2);
+        Value inside = kb.andI(kb.ult(row, spec.m), kb.ult(col, spec.n));
+        kb.ifThen(inside, [&] {
+          Value element = kb.add(kb.mul(row, spec.n), col);
+          if (!epi) {
+            for (int64_t i = 0; i < pa; ++i)
+              for (int64_t j = 0; j < pb; ++j)
+                kb.store(loop.getResult(accIndex(r, c, i, j, e)), args.out,
+                         kb.add(element, (i * pb + j) * spec.m * spec.n));
+            return;
+          }
+          // docs/Semantics.md, bwta.btc_epilogue (int32, wrapping).
+          const SideTerms &x = rowTerms[r * 2 + e / 2];
+          const SideTerms &w = colTerms[c * 2 + e % 2];
+          int64_t ox = epi->lhsType.getPlaneOffset(), ow = epi->rhsType.getPlaneOffset();
+          Value dot = kb.i32(truncate(-epi->k * ox * ow));
+          if (ox)
+            dot = kb.add(dot, kb.mul(w.sum, truncate(ox)));
+          if (ow)
+            dot = kb.add(dot, kb.mul(x.sum, truncate(ow)));
+          for (int64_t i = 0; i < pa; ++i)
+            for (int64_t j = 0; j < pb; ++j) {
+              int64_t coefficient = epi->lhsType.getPlaneCoefficient(i) *
+                                    epi->rhsType.getPlaneCoefficient(j);
+              dot = kb.add(dot, kb.mul(loop.getResult(accIndex(r, c, i, j, e)),
+                                       truncate(coefficient)));
+            }
+          Value acc = dot;
+          if (w.zeroPoint)
+            acc = kb.sub(acc, kb.mul(w.zeroPoint, x.sum));
+          if (x.zeroPoint)
+            acc = kb.sub(acc, kb.mul(x.zeroPoint, w.sum));
+          if (x.zeroPoint && w.zeroPoint)
+            acc = kb.add(acc, kb.mul(kb.mul(x.zeroPoint, w.zeroPoint), truncate(epi->k)));
+          Value y = kb.fmul(kb.fmul(kb.toF32(acc), x.scale), w.scale);
+          if (w.bias)
+            y = kb.fadd(y, w.bias);
+          if (!epi->outType.isF32())
+            y = arith::TruncFOp::create(b, loc, epi->outType, y);
+          kb.store(y, args.out, element);
+        });
+      }
+  gpu::ReturnOp::create(b, loc);
+
+  return {func,
+          {llvm::divideCeil(rt, tiling.blockRowTiles()),
+           llvm::divideCeil(nt, tiling.blockColTiles()), 1},
+          {tiling.threads(), 1, 1}};
+}

@@ -1,0 +1,254 @@
+//===- QuantizePackKernel.cpp - activation quantize + pack in one pass ----===//
+//
+// One block of 256 threads per row (grid-stride over the rows): thread t
+// holds the elements t, t + 256, ... in registers, so the granule sums are
+// exactly the lane-tree order of docs/Semantics.md (sequential per thread,
+// then a shared-memory tree and a warp butterfly). Element 256·j + 32·w +
+// lane is bit `lane` of packed word 8·j + w, so one warp ballot per plane
+// yields a whole packed word, and its popcount the row sums the epilogue
+// needs.
+//
+//===----------------------------------------------------------------------===//
+#include "KernelBuilder.h"
+#include "Kernels.h"
+
+#include <limits>
+
+using namespace mlir;
+using namespace bwta;
+using namespace bwta::gpu_kernels;
+
+namespace {
+
+constexpr int64_t kThreads = 256;
+/// Blocks of the grid-stride loop: 8 per SM of an H200 fill it, and the
+/// cost stays linear in the number of rows.
+constexpr int64_t kMaxBlocks = 8 * 132;
+
+struct Reducer {
+  KernelBuilder &kb;
+  Value thread, lane, floatScratch, intScratch;
+
+  /// The lane-tree reduction of `value` over the block: every thread gets
+  /// the result.
+  Value reduce(Value value, function_ref<Value(Value, Value)> combine) {
+    OpBuilder &b = kb.b;
+    Location loc = kb.loc;
+    Value scratch = value.getType().isF32() ? floatScratch : intScratch;
+    gpu::BarrierOp::create(b, loc); // earlier readers of the scratch are done
+    kb.store(value, scratch, thread);
+    gpu::BarrierOp::create(b, loc);
+    for (int64_t s = kThreads / 2; s >= 32; s /= 2) {
+      kb.ifThen(kb.ult(thread, s), [&] {
+        Value other = kb.load(scratch, kb.add(thread, s));
+        kb.store(combine(kb.load(scratch, thread), other), scratch, thread);
+      });
+      gpu::BarrierOp::create(b, loc);
+    }
+    // Lanes l and l ^ s add the same two values (addition commutes), so the
+    // butterfly leaves p_0 of the tree in every lane.
+    Value v = kb.load(scratch, lane);
+    for (int32_t s = 16; s >= 1; s /= 2) {
+      Value other =
+          gpu::ShuffleOp::create(b, loc, v, s, 32, gpu::ShuffleMode::XOR).getShuffleResult();
+      v = combine(v, other);
+    }
+    return v;
+  }
+};
+
+} // namespace
+
+bool QuantizePackSpec::asymmetric() const {
+  return scheme.getMode() == QuantMode::Asymmetric;
+}
+
+Kernel gpu_kernels::buildQuantizePackKernel(OpBuilder &b, Location loc,
+                                            StringRef name,
+                                            const QuantizePackSpec &spec) {
+  Type i32 = b.getI32Type(), f32 = b.getF32Type();
+  auto vec = [](int64_t size, Type type) { return MemRefType::get({size}, type); };
+  const int64_t planes = spec.planes(), m = spec.m, k = spec.k;
+  SmallVector<Type> argTypes{vec(m * k, spec.inputType), vec(spec.words(), i32),
+                             vec(planes * m, i32), vec(m, f32)};
+  if (spec.asymmetric())
+    argTypes.push_back(vec(m, i32));
+  auto func = gpu::GPUFuncOp::create(b, loc, name, b.getFunctionType(argTypes, {}));
+  func->setAttr(gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
+  auto workgroup = gpu::AddressSpaceAttr::get(b.getContext(), gpu::AddressSpace::Workgroup);
+  Value floatScratch = func.addWorkgroupAttribution(
+      MemRefType::get({kThreads}, f32, MemRefLayoutAttrInterface{}, workgroup), loc);
+  Value intScratch = func.addWorkgroupAttribution(
+      MemRefType::get({kThreads}, i32, MemRefLayoutAttrInterface{}, workgroup), loc);
+
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(&func.getBody().front());
+  KernelBuilder kb{b, loc};
+  Value x = func.getArgument(0), words = func.getArgument(1),
+        popcounts = func.getArgument(2), scaleOut = func.getArgument(3);
+  Value zeroPointOut = spec.asymmetric() ? func.getArgument(4) : Value();
+
+  Value thread = kb.threadId();
+  Value lane = kb.remu(thread, 32), warp = kb.divu(thread, 32);
+  Reducer reducer{kb, thread, lane, floatScratch, intScratch};
+  auto fsum = [&](Value p, Value q) { return kb.fadd(p, q); };
+  auto isum = [&](Value p, Value q) { return kb.add(p, q); };
+  auto fmax = [&](Value p, Value q) { return arith::MaximumFOp::create(b, loc, p, q).getResult(); };
+  auto fmin = [&](Value p, Value q) { return arith::MinimumFOp::create(b, loc, p, q).getResult(); };
+  // |v| and roundeven(v) from exact bit and add operations: the LLVM
+  // intrinsics would become libdevice calls in gpu-to-nvvm.
+  auto bits32 = [&](Value v) { return arith::BitcastOp::create(b, loc, i32, v).getResult(); };
+  auto float32 = [&](Value v) { return arith::BitcastOp::create(b, loc, f32, v).getResult(); };
+  auto fabs = [&](Value v) { return float32(kb.andI(bits32(v), kb.i32(0x7fffffff))); };
+  auto roundEven = [&](Value v) {
+    // Adding and subtracting 2^23 rounds |v| < 2^23 to an integer, ties to
+    // even; larger values are integers already. The sign is put back.
+    Value magnitude = fabs(v);
+    Value rounded = arith::SubFOp::create(b, loc, kb.fadd(magnitude, kb.f32(0x1p23)),
+                                          kb.f32(0x1p23));
+    Value small = kb.fcmp(arith::CmpFPredicate::OLT, magnitude, kb.f32(0x1p23));
+    rounded = kb.select(small, rounded, magnitude);
+    Value sign = kb.andI(bits32(v), kb.i32(int32_t(0x80000000u)));
+    return float32(arith::OrIOp::create(b, loc, bits32(rounded), sign));
+  };
+  auto nonZero = [&](Value s) {
+    return kb.select(kb.fcmp(arith::CmpFPredicate::OEQ, s, kb.f32(0.0)), kb.f32(1.0), s);
+  };
+
+  const int64_t paddedRows = spec.rowTiles() * 16, iterations = spec.kTiles();
+  Value gridSize = gpu::GridDimOp::create(b, loc, gpu::Dimension::x);
+  auto rowLoop = scf::ForOp::create(b, loc, kb.blockId(gpu::Dimension::x),
+                                    kb.idx(paddedRows), gridSize);
+  b.setInsertionPointToStart(rowLoop.getBody());
+  Value row = rowLoop.getInductionVar();
+  // Rows past M only write zero words (the GEMM reads whole row tiles).
+  Value valid = kb.ult(row, m);
+  Value rowBase = kb.mul(kb.minu(row, m - 1), k);
+
+  // The thread's elements t + 256·j, and whether each is in the row.
+  SmallVector<Value> xs, inRange;
+  for (int64_t j = 0; j < iterations; ++j) {
+    Value column = kb.add(thread, j * kThreads);
+    Value inside = kb.andI(valid, kb.ult(column, k));
+    Value v = kb.load(x, kb.add(rowBase, kb.minu(column, k - 1)));
+    if (!v.getType().isF32())
+      v = arith::ExtFOp::create(b, loc, f32, v);
+    inRange.push_back(inside);
+    xs.push_back(kb.select(inside, v, kb.f32(0.0)));
+  }
+  auto laneSum = [&](function_ref<Value(int64_t)> term) {
+    Value partial = kb.f32(0.0);
+    for (int64_t j = 0; j < iterations; ++j)
+      partial = kb.fadd(partial, term(j));
+    return reducer.reduce(partial, fsum);
+  };
+  auto laneFold = [&](double init, function_ref<Value(int64_t)> term,
+                      function_ref<Value(Value, Value)> combine) {
+    Value partial = kb.f32(init);
+    for (int64_t j = 0; j < iterations; ++j)
+      partial = combine(partial, term(j));
+    return reducer.reduce(partial, combine);
+  };
+  auto absOf = [&](int64_t j) { return fabs(xs[j]); };
+  Value count = kb.f32(double(k));
+
+  // Per-row parameters, then the plane bits of each element.
+  QuantizedType type = spec.type;
+  Value scale, zeroPoint;
+  SmallVector<SmallVector<Value>> bits(planes); // bits[p][j]
+  if (isa<BinaryType>(type)) {
+    scale = kb.fdiv(laneSum(absOf), count);
+    for (int64_t j = 0; j < iterations; ++j)
+      bits[0].push_back(kb.andI(inRange[j], kb.fcmp(arith::CmpFPredicate::OGE,
+                                                     xs[j], kb.f32(0.0))));
+  } else if (isa<TernaryType>(type)) {
+    ThresholdAttr threshold = spec.scheme.getThreshold();
+    ThresholdPolicy policy = threshold ? threshold.getPolicy() : ThresholdPolicy::MeanAbs;
+    Value factor = kb.f32(threshold ? threshold.getFactorValue() : 0.7);
+    Value delta = factor;
+    if (policy == ThresholdPolicy::MeanAbs)
+      delta = kb.fmul(factor, kb.fdiv(laneSum(absOf), count));
+    else if (policy == ThresholdPolicy::MaxAbs)
+      delta = kb.fmul(factor, laneFold(0.0, absOf, fmax));
+    SmallVector<Value> kept;
+    for (int64_t j = 0; j < iterations; ++j)
+      kept.push_back(kb.andI(inRange[j], kb.fcmp(arith::CmpFPredicate::OGT,
+                                                  fabs(xs[j]), delta)));
+    Value keptSum = laneSum([&](int64_t j) {
+      return kb.select(kept[j], fabs(xs[j]), kb.f32(0.0));
+    });
+    Value keptCount = kb.i32(0);
+    for (int64_t j = 0; j < iterations; ++j)
+      keptCount = kb.add(keptCount, arith::ExtUIOp::create(b, loc, i32, kept[j]));
+    keptCount = reducer.reduce(keptCount, isum);
+    scale = kb.select(kb.eq(keptCount, 0), kb.f32(1.0),
+                      kb.fdiv(keptSum, kb.toF32(keptCount)));
+    for (int64_t j = 0; j < iterations; ++j) {
+      Value positive = kb.fcmp(arith::CmpFPredicate::OGT, xs[j], kb.f32(0.0));
+      Value negative = arith::XOrIOp::create(b, loc, positive,
+                                             arith::ConstantIntOp::create(b, loc, 1, 1));
+      bits[0].push_back(kb.andI(kept[j], positive));
+      bits[1].push_back(kb.andI(kept[j], negative));
+    }
+  } else {
+    double qmin = type.getMinLevel(), qmax = type.getMaxLevel();
+    if (spec.asymmetric()) {
+      double inf = std::numeric_limits<double>::infinity();
+      Value lo = laneFold(inf, [&](int64_t j) {
+        return kb.select(inRange[j], xs[j], kb.f32(inf));
+      }, fmin);
+      Value hi = laneFold(-inf, [&](int64_t j) {
+        return kb.select(inRange[j], xs[j], kb.f32(-inf));
+      }, fmax);
+      scale = nonZero(kb.fdiv(arith::SubFOp::create(b, loc, hi, lo), kb.f32(qmax - qmin)));
+      Value shift = roundEven(kb.fdiv(lo, scale));
+      Value zp = arith::SubFOp::create(b, loc, kb.f32(qmin), shift);
+      zp = fmin(fmax(zp, kb.f32(-0x1p30)), kb.f32(0x1p30));
+      zeroPoint = arith::FPToSIOp::create(b, loc, i32, zp);
+    } else {
+      scale = nonZero(kb.fdiv(laneFold(0.0, absOf, fmax), kb.f32(qmax)));
+    }
+    for (int64_t j = 0; j < iterations; ++j) {
+      Value v = roundEven(kb.fdiv(xs[j], scale));
+      if (zeroPoint)
+        v = kb.fadd(v, kb.toF32(zeroPoint));
+      v = fmin(fmax(v, kb.f32(qmin)), kb.f32(qmax));
+      Value level = arith::FPToSIOp::create(b, loc, i32, v);
+      for (int64_t p = 0; p < planes; ++p) {
+        Value bit = kb.andI(arith::ShRUIOp::create(b, loc, level, kb.i32(p)), kb.i32(1));
+        bits[p].push_back(kb.andI(inRange[j], kb.eq(bit, 1)));
+      }
+    }
+  }
+
+  // Ballot each plane's bits into words; lane 0 stores them.
+  Value isLane0 = kb.eq(lane, 0);
+  Value rowInTile = kb.remu(row, 16), rowTile = kb.divu(row, 16);
+  SmallVector<Value> setBits(planes, kb.i32(0));
+  for (int64_t j = 0; j < iterations; ++j)
+    for (int64_t p = 0; p < planes; ++p) {
+      Value word = NVVM::VoteSyncOp::create(b, loc, i32, kb.i32(-1), bits[p][j],
+                                            NVVM::VoteSyncKind::ballot);
+      setBits[p] = kb.add(setBits[p], LLVM::CtPopOp::create(b, loc, word));
+      Value tile = kb.add(kb.mul(kb.add(rowTile, p * spec.rowTiles()), spec.kTiles()), j);
+      Value offset = kb.add(kb.add(kb.mul(tile, 128), kb.mul(rowInTile, 8)), warp);
+      kb.ifThen(isLane0, [&] { kb.store(word, words, offset); });
+    }
+  // Row popcounts: the warps' counts summed over the block (exact), and the
+  // parameters, written by thread 0 for real rows only.
+  for (int64_t p = 0; p < planes; ++p) {
+    Value total = reducer.reduce(kb.select(isLane0, setBits[p], kb.i32(0)), isum);
+    kb.ifThen(kb.andI(valid, kb.eq(thread, 0)),
+              [&] { kb.store(total, popcounts, kb.add(row, p * m)); });
+  }
+  kb.ifThen(kb.andI(valid, kb.eq(thread, 0)), [&] {
+    kb.store(scale, scaleOut, row);
+    if (zeroPoint)
+      kb.store(zeroPoint, zeroPointOut, row);
+  });
+  b.setInsertionPointAfter(rowLoop);
+  gpu::ReturnOp::create(b, loc);
+
+  int64_t blocks = std::min(paddedRows, kMaxBlocks);
+  return {func, {blocks, 1, 1}, {kThreads, 1, 1}};
+}
