@@ -125,6 +125,14 @@ BWTA_API bwta_status bwta_session_get_output(bwta_session *session,
 BWTA_API bwta_status bwta_session_device_pointer(bwta_session *session,
                                                  const char *name,
                                                  uint64_t *address);
+/* Enqueues one run of the schedule on `stream` and returns without waiting
+ * (use_graph: a replay of the CUDA graph, captured on the session's stream
+ * on the first such call). `stream` is a CUstream / cudaStream_t of the
+ * device's primary context; NULL means the session's own stream. For timing
+ * with the caller's events and running many sessions back to back; a failing
+ * kernel shows at the caller's next synchronization of that stream. */
+BWTA_API bwta_status bwta_session_launch(bwta_session *session, void *stream,
+                                         int use_graph);
 /* Times `iterations` runs after `warmup` untimed ones with CUDA events;
  * times_ms receives one time per run, in milliseconds. */
 BWTA_API bwta_status bwta_session_benchmark(bwta_session *session, int warmup,

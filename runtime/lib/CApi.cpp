@@ -228,6 +228,15 @@ bwta_status bwta_session_run_graph(bwta_session *session) {
   return session->session->runGraph(failure) ? BWTA_OK : failWith(failure);
 }
 
+bwta_status bwta_session_launch(bwta_session *session, void *stream,
+                                int use_graph) {
+  BWTA_REQUIRE(session, "bwta_session_launch: session is null");
+  Failure failure;
+  return session->session->launch(stream, use_graph != 0, failure)
+             ? BWTA_OK
+             : failWith(failure);
+}
+
 bwta_status bwta_session_benchmark(bwta_session *session, int warmup,
                                    int iterations, int use_graph,
                                    float *times_ms) {

@@ -126,6 +126,7 @@ public:
                      Failure &failure) override;
   bool run(Failure &failure) override;
   bool runGraph(Failure &failure) override;
+  bool launch(void *stream, bool graph, Failure &failure) override;
   bool benchmark(int warmup, int iterations, bool graph,
                  std::vector<float> &times, Failure &failure) override;
 
@@ -142,9 +143,9 @@ private:
   bool allocateOne(const std::string &what, uint64_t bytes, CUdeviceptr &ptr,
                    Failure &failure);
   bool checkInputsSet(Failure &failure) const;
-  bool enqueue(Failure &failure);
+  bool enqueue(CUstream target, Failure &failure);
   bool ensureGraph(Failure &failure);
-  bool enqueueOnce(bool graph, Failure &failure);
+  bool enqueueOnce(bool graph, Failure &failure, CUstream target = nullptr);
   bool synchronize(const char *what, Failure &failure);
 
   const Manifest &manifest;
@@ -440,13 +441,13 @@ bool CudaSession::checkInputsSet(Failure &failure) const {
   return true;
 }
 
-bool CudaSession::enqueue(Failure &failure) {
+bool CudaSession::enqueue(CUstream target, Failure &failure) {
   for (size_t s = 0; s < launches.size(); ++s) {
     const LaunchStep &step = manifest.schedule[s];
     Launch &launch = launches[s];
     CUresult result = cuLaunchKernel(
         launch.function, step.grid[0], step.grid[1], step.grid[2],
-        step.block[0], step.block[1], step.block[2], step.sharedBytes, stream,
+        step.block[0], step.block[1], step.block[2], step.sharedBytes, target,
         launch.params.data(), nullptr);
     if (!check(result,
                "launching schedule[" + std::to_string(s) + "] (kernel '" +
@@ -463,7 +464,7 @@ bool CudaSession::ensureGraph(Failure &failure) {
   if (!check(cuStreamBeginCapture(stream, CU_STREAM_CAPTURE_MODE_THREAD_LOCAL),
              "beginning the graph capture", failure))
     return false;
-  bool enqueued = enqueue(failure);
+  bool enqueued = enqueue(stream, failure);
   CUresult ended = cuStreamEndCapture(stream, &graph);
   if (!enqueued) {
     if (graph)
@@ -476,15 +477,19 @@ bool CudaSession::ensureGraph(Failure &failure) {
                "instantiating the CUDA graph", failure);
 }
 
-bool CudaSession::enqueueOnce(bool useGraph, Failure &failure) {
+bool CudaSession::enqueueOnce(bool useGraph, Failure &failure,
+                              CUstream target) {
+  if (!target)
+    target = stream;
   if (!useGraph)
-    return enqueue(failure);
-  return check(cuGraphLaunch(graphExec, stream), "cuGraphLaunch", failure);
+    return enqueue(target, failure);
+  return check(cuGraphLaunch(graphExec, target), "cuGraphLaunch", failure);
 }
 
 bool CudaSession::run(Failure &failure) {
   ContextScope scope(context);
-  return scope.ok(failure) && checkInputsSet(failure) && enqueue(failure) &&
+  return scope.ok(failure) && checkInputsSet(failure) &&
+         enqueue(stream, failure) &&
          synchronize("running the schedule", failure);
 }
 
@@ -493,6 +498,13 @@ bool CudaSession::runGraph(Failure &failure) {
   return scope.ok(failure) && checkInputsSet(failure) &&
          ensureGraph(failure) && enqueueOnce(true, failure) &&
          synchronize("replaying the CUDA graph", failure);
+}
+
+bool CudaSession::launch(void *target, bool useGraph, Failure &failure) {
+  ContextScope scope(context);
+  return scope.ok(failure) && checkInputsSet(failure) &&
+         (!useGraph || ensureGraph(failure)) &&
+         enqueueOnce(useGraph, failure, static_cast<CUstream>(target));
 }
 
 bool CudaSession::benchmark(int warmup, int iterations, bool useGraph,

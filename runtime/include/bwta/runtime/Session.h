@@ -45,6 +45,9 @@ public:
                              Failure &failure) = 0;
   virtual bool run(Failure &failure) = 0;
   virtual bool runGraph(Failure &failure) = 0;
+  /// Enqueues one run (or graph replay) on `stream`, a CUstream of the
+  /// device's primary context (null: the session's own), without waiting.
+  virtual bool launch(void *stream, bool graph, Failure &failure) = 0;
   /// Milliseconds of each of `iterations` runs after `warmup` runs.
   virtual bool benchmark(int warmup, int iterations, bool graph,
                          std::vector<float> &times, Failure &failure) = 0;
