@@ -74,8 +74,6 @@ LogicalResult checkGemmOperands(PlaneMatmulOp op) {
   PackedLayoutAttr lhsLayout = getPackedLayout(lhs), rhsLayout = getPackedLayout(rhs);
   if (!lhsLayout || !rhsLayout)
     return fail("operands must be packed (run bwta-pack-layout first)");
-  if (lhs.getRank() != 3)
-    return fail("batched plane matmuls are not supported yet");
   if (op.getGroupSize())
     return fail("grouped plane matmuls are not supported yet");
   for (PackedLayoutAttr layout : {lhsLayout, rhsLayout})
@@ -91,7 +89,16 @@ LogicalResult checkGemmOperands(PlaneMatmulOp op) {
   return success();
 }
 
-ParamKind paramKind(Value param, int64_t rows) {
+/// The GEMM shape of a plane matmul ([P, (B,) M, K] × [P, (B,) N, K]).
+PlaneGemmSpec gemmSpec(PlaneMatmulOp op) {
+  ArrayRef<int64_t> lhs = op.getLhs().getType().getShape();
+  ArrayRef<int64_t> rhs = op.getRhs().getType().getShape();
+  int64_t batch = lhs.size() == 4 ? lhs[1] : 1;
+  return {lhs[0], rhs[0], batch, lhs[lhs.size() - 2], rhs[rhs.size() - 2],
+          lhs.back(), std::nullopt};
+}
+
+ParamKind paramKind(Value param) {
   if (!param)
     return ParamKind::None;
   auto type = cast<RankedTensorType>(param.getType());
@@ -304,14 +311,15 @@ LogicalResult HostLowering::lowerQuantize(QuantizeOp op) {
       op.getScheme().getGranularity() != Granularity::PerChannel)
     return fail("only per-token (per-row) dynamic quantization runs on the GPU yet");
   if (layout.getWord() != 32 || layout.getTileWords() != 8 ||
-      layout.getTileRows() != 16 || layout.getKOrder() != KOrder::LsbFirst)
-    return fail("the activation kernel writes lhs tiles of 16 rows × 8 "
-                "lsb_first 32-bit words");
+      (layout.getTileRows() != 16 && layout.getTileRows() != 8) ||
+      layout.getKOrder() != KOrder::LsbFirst)
+    return fail("the activation kernel writes tiles of 16 (lhs) or 8 (rhs) "
+                "rows × 8 lsb_first 32-bit words");
   RankedTensorType inputType = op.getInput().getType();
   QuantizePackSpec spec{cast<QuantizedType>(resultType.getElementType()),
                         op.getScheme(), inputType.getElementType(),
                         inputType.getNumElements() / inputType.getShape().back(),
-                        inputType.getShape().back()};
+                        inputType.getShape().back(), layout.getTileRows()};
   FailureOr<Value> input = buffer(op, op.getInput());
   if (failed(input))
     return failure();
@@ -371,14 +379,13 @@ LogicalResult HostLowering::lowerPlaneMatmul(PlaneMatmulOp op) {
   FailureOr<Value> lhs = buffer(op, op.getLhs()), rhs = buffer(op, op.getRhs());
   if (failed(lhs) || failed(rhs))
     return failure();
-  RankedTensorType lhsType = op.getLhs().getType(), rhsType = op.getRhs().getType();
-  PlaneGemmSpec spec{lhsType.getDimSize(0), rhsType.getDimSize(0), lhsType.getDimSize(1),
-                     rhsType.getDimSize(1), lhsType.getDimSize(2), std::nullopt};
+  PlaneGemmSpec spec = gemmSpec(op);
   OpBuilder kb(kernels.getBodyRegion());
   kb.setInsertionPointToEnd(kernels.getBody());
   Kernel kernel =
       buildPlaneGemmKernel(kb, op.getLoc(), "plane_matmul", spec,
-                           pass.tilingFor(spec.lhsPlanes * spec.rhsPlanes, spec.lhsRowTiles()));
+                           pass.tilingFor(spec.lhsPlanes * spec.rhsPlanes,
+                                          llvm::divideCeil(spec.m, 16)));
   kernelSymbols.insert(kernel.func);
   Value out = destination(op.getResult(), host->getI32Type(),
                           op.getResult().getType().getNumElements());
@@ -396,22 +403,19 @@ LogicalResult HostLowering::lowerEpilogue(BTCEpilogueOp op) {
     return fail("the plane products must come from a bwta.plane_matmul (fused)");
   if (op.getGroupSize())
     return fail("grouped epilogues are not supported yet");
-  RankedTensorType lhsType = matmul.getLhs().getType(), rhsType = matmul.getRhs().getType();
+  if (failed(checkGemmOperands(matmul)))
+    return failure();
   RankedTensorType resultType = op.getResult().getType();
-  if (resultType.getRank() != 2)
-    return fail("batched epilogues are not supported yet");
-  int64_t m = lhsType.getDimSize(1), n = rhsType.getDimSize(1);
-  EpilogueSpec epilogue{cast<QuantizedType>(op.getLhsType()),
-                        cast<QuantizedType>(op.getRhsType()),
-                        op.getK(),
-                        paramKind(op.getLhsScale(), m),
-                        paramKind(op.getRhsScale(), n),
-                        paramKind(op.getLhsZeroPoint(), m),
-                        paramKind(op.getRhsZeroPoint(), n),
-                        bool(op.getBias()),
-                        resultType.getElementType()};
-  PlaneGemmSpec spec{lhsType.getDimSize(0), rhsType.getDimSize(0), m, n,
-                     lhsType.getDimSize(2), epilogue};
+  PlaneGemmSpec spec = gemmSpec(matmul);
+  spec.epilogue = EpilogueSpec{cast<QuantizedType>(op.getLhsType()),
+                               cast<QuantizedType>(op.getRhsType()),
+                               int64_t(op.getK()),
+                               paramKind(op.getLhsScale()),
+                               paramKind(op.getRhsScale()),
+                               paramKind(op.getLhsZeroPoint()),
+                               paramKind(op.getRhsZeroPoint()),
+                               bool(op.getBias()),
+                               resultType.getElementType()};
   SmallVector<Value> operands{matmul.getLhs(), matmul.getRhs(), op.getLhsPopcount(),
                               op.getRhsPopcount(), op.getLhsScale(), op.getRhsScale()};
   for (Value optional : {op.getLhsZeroPoint(), op.getRhsZeroPoint(), op.getBias()})
@@ -428,9 +432,10 @@ LogicalResult HostLowering::lowerEpilogue(BTCEpilogueOp op) {
   kb.setInsertionPointToEnd(kernels.getBody());
   Kernel kernel = buildPlaneGemmKernel(
       kb, op.getLoc(), "linear", spec,
-      pass.tilingFor(spec.lhsPlanes * spec.rhsPlanes, spec.lhsRowTiles()));
+      pass.tilingFor(spec.lhsPlanes * spec.rhsPlanes, llvm::divideCeil(spec.m, 16)));
   kernelSymbols.insert(kernel.func);
-  Value out = destination(op.getResult(), resultType.getElementType(), m * n);
+  Value out = destination(op.getResult(), resultType.getElementType(),
+                          resultType.getNumElements());
   args.push_back(out);
   launch(kernel, args);
   buffers[op.getResult()] = out;

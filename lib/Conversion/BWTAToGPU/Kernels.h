@@ -45,19 +45,22 @@ struct EpilogueSpec {
   mlir::Type outType; // f32 or f16
 };
 
-/// AND-popcount GEMM of packed planes: lhs [Pa][RT][KT][16][8] words, rhs
-/// [Pb][NT][KT][8][8] words.
+/// AND-popcount GEMM of packed planes, per batch b: lhs rows b·M + m of
+/// [Pa][RT][KT][16][8] words, rhs rows b·N + n of [Pb][NT][KT][8][8] words
+/// (rows of all batches are packed one after another, so a tile may hold
+/// rows of two batches: fragments are addressed row by row).
 ///
 /// Arguments: lhs, rhs, then
-///  - without epilogue: out i32 [Pa][Pb][M][N];
-///  - with epilogue: lhs popcounts i32 [Pa][M], rhs popcounts i32 [Pb][N],
-///    lhs scale f32, rhs scale f32, [lhs zero point i32], [rhs zero point
-///    i32], [bias f32 [N]], out [M][N] (f32 or f16).
+///  - without epilogue: out i32 [Pa][Pb][B][M][N];
+///  - with epilogue: lhs popcounts i32 [Pa][B·M], rhs popcounts i32
+///    [Pb][B·N], lhs scale f32, rhs scale f32 ([B·M] / [B·N] or one value),
+///    [lhs zero point i32], [rhs zero point i32] (likewise), [bias f32 [N]],
+///    out [B][M][N] (f32 or f16).
 struct PlaneGemmSpec {
-  int64_t lhsPlanes, rhsPlanes, m, n, k;
+  int64_t lhsPlanes, rhsPlanes, batch, m, n, k;
   int64_t kTiles() const { return llvm::divideCeil(k, 256); }
-  int64_t lhsRowTiles() const { return llvm::divideCeil(m, 16); }
-  int64_t rhsRowTiles() const { return llvm::divideCeil(n, 8); }
+  int64_t lhsRowTiles() const { return llvm::divideCeil(batch * m, 16); }
+  int64_t rhsRowTiles() const { return llvm::divideCeil(batch * n, 8); }
   int64_t lhsWords() const { return lhsPlanes * lhsRowTiles() * kTiles() * 128; }
   int64_t rhsWords() const { return rhsPlanes * rhsRowTiles() * kTiles() * 64; }
   std::optional<EpilogueSpec> epilogue;
@@ -67,21 +70,22 @@ Kernel buildPlaneGemmKernel(mlir::OpBuilder &b, mlir::Location loc,
                             llvm::StringRef name, const PlaneGemmSpec &spec,
                             const Tiling &tiling);
 
-/// Dynamic per-row quantization of a [M, K] float tensor (f32, f16 or bf16)
-/// into packed planes [P][RT][KT][16][8] (padding rows and words written as
-/// zeros), one block of 256 threads per row, grid-stride over the rows.
+/// Dynamic per-row quantization of a [rows, K] float tensor (f32, f16 or
+/// bf16) into packed planes [P][RT][KT][R][8] (R = 16 for a GEMM lhs, 8 for
+/// an rhs; padding rows and words written as zeros), one block of 256
+/// threads per row, grid-stride over the rows.
 ///
-/// Arguments: x [M*K], planes, popcounts i32 [P][M] (set bits per plane and
-/// row), scale f32 [M], [zero point i32 [M]] (asymmetric only).
+/// Arguments: x [rows·K], planes, popcounts i32 [P][rows] (set bits per
+/// plane and row), scale f32 [rows], [zero point i32 [rows]] (asymmetric).
 struct QuantizePackSpec {
   QuantizedType type;
   SchemeAttr scheme;
   mlir::Type inputType;
-  int64_t m, k;
+  int64_t m, k, tileRows;
   int64_t planes() const { return type.getNumPlanes(); }
-  int64_t rowTiles() const { return llvm::divideCeil(m, 16); }
+  int64_t rowTiles() const { return llvm::divideCeil(m, tileRows); }
   int64_t kTiles() const { return llvm::divideCeil(k, 256); }
-  int64_t words() const { return planes() * rowTiles() * kTiles() * 128; }
+  int64_t words() const { return planes() * rowTiles() * kTiles() * tileRows * 8; }
   bool asymmetric() const;
 };
 

@@ -31,19 +31,20 @@ gpu::GPUFuncOp createFunc(OpBuilder &b, Location loc, StringRef name,
   auto vec = [](int64_t size, Type type) { return MemRefType::get({size}, type); };
   SmallVector<Type> args{vec(spec.lhsWords(), i32), vec(spec.rhsWords(), i32)};
   if (const std::optional<EpilogueSpec> &e = spec.epilogue) {
-    args.push_back(vec(spec.lhsPlanes * spec.m, i32));
-    args.push_back(vec(spec.rhsPlanes * spec.n, i32));
-    args.push_back(vec(paramSize(e->lhsScale, spec.m), f32));
-    args.push_back(vec(paramSize(e->rhsScale, spec.n), f32));
+    int64_t rows = spec.batch * spec.m, cols = spec.batch * spec.n;
+    args.push_back(vec(spec.lhsPlanes * rows, i32));
+    args.push_back(vec(spec.rhsPlanes * cols, i32));
+    args.push_back(vec(paramSize(e->lhsScale, rows), f32));
+    args.push_back(vec(paramSize(e->rhsScale, cols), f32));
     if (e->lhsZeroPoint != ParamKind::None)
-      args.push_back(vec(paramSize(e->lhsZeroPoint, spec.m), i32));
+      args.push_back(vec(paramSize(e->lhsZeroPoint, rows), i32));
     if (e->rhsZeroPoint != ParamKind::None)
-      args.push_back(vec(paramSize(e->rhsZeroPoint, spec.n), i32));
+      args.push_back(vec(paramSize(e->rhsZeroPoint, cols), i32));
     if (e->bias)
       args.push_back(vec(spec.n, f32));
-    args.push_back(vec(spec.m * spec.n, e->outType));
+    args.push_back(vec(rows * spec.n, e->outType));
   } else {
-    args.push_back(vec(spec.lhsPlanes * spec.rhsPlanes * spec.m * spec.n, i32));
+    args.push_back(vec(spec.lhsPlanes * spec.rhsPlanes * spec.batch * spec.m * spec.n, i32));
   }
   auto func = gpu::GPUFuncOp::create(b, loc, name, b.getFunctionType(args, {}));
   func->setAttr(gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
@@ -78,22 +79,22 @@ struct SideTerms {
   Value sum, zeroPoint, scale, bias;
 };
 
-/// Σv = K·o + Σ_i c_i·popcount[i][row] for operand rows `row` (clamped into
-/// range: out-of-range lanes compute garbage that is never stored).
+/// Σv = K·o + Σ_i c_i·popcount[i][row] for the operand row `row` (already
+/// clamped into range: out-of-range lanes compute garbage that is never
+/// stored) of `rows` (all batches).
 SideTerms loadSide(KernelBuilder &kb, Value row, int64_t rows, int64_t planes,
                    QuantizedType type, int64_t k, Value popcount, ParamKind scaleKind,
                    Value scale, ParamKind zpKind, Value zeroPoint) {
-  Value clamped = kb.minu(row, rows - 1);
   auto truncate = [](int64_t v) { return int64_t(int32_t(uint32_t(uint64_t(v)))); };
   Value sum = kb.i32(truncate(k * type.getPlaneOffset()));
   for (int64_t i = 0; i < planes; ++i) {
-    Value count = kb.load(popcount, kb.add(clamped, i * rows));
+    Value count = kb.load(popcount, kb.add(row, i * rows));
     sum = kb.add(sum, kb.mul(count, truncate(type.getPlaneCoefficient(i))));
   }
   auto param = [&](ParamKind kind, Value memref) -> Value {
     if (kind == ParamKind::None)
       return {};
-    return kb.load(memref, kind == ParamKind::PerRow ? clamped : kb.idx(0));
+    return kb.load(memref, kind == ParamKind::PerRow ? row : kb.idx(0));
   };
   return {sum, param(zpKind, zeroPoint), param(scaleKind, scale), {}};
 }
@@ -122,17 +123,30 @@ Kernel gpu_kernels::buildPlaneGemmKernel(OpBuilder &b, Location loc,
                         kb.mul(warpM, wr));
   Value tileN0 = kb.add(kb.mul(kb.blockId(gpu::Dimension::y), tiling.blockColTiles()),
                         kb.mul(warpN, wc));
-  // Tiles past the edge read the last real tile (their results are never
-  // stored), so every load stays inside the storage.
-  SmallVector<Value> rowTiles, colTiles;
-  for (int64_t r = 0; r < wr; ++r)
-    rowTiles.push_back(kb.minu(kb.add(tileM0, r), rt - 1));
-  for (int64_t c = 0; c < wc; ++c)
-    colTiles.push_back(kb.minu(kb.add(tileN0, c), nt - 1));
+  Value batch = kb.blockId(gpu::Dimension::z);
+  // This lane's fragment rows, clamped into the batch (rows past the edge
+  // repeat the last real row: their results are never stored), and the
+  // word offset of word t of each at K tile 0. Rows of a batch need not
+  // start a tile, so fragments are addressed row by row.
+  auto rowBase = [&](Value row, int64_t tileRows, int64_t planeWords, int64_t plane) {
+    Value tile = kb.add(kb.divu(row, tileRows), plane * planeWords);
+    return kb.add(kb.add(kb.mul(tile, kt * tileRows * 8), kb.mul(kb.remu(row, tileRows), 8)), t);
+  };
+  auto lhsRow = [&](Value m) { return kb.add(kb.mul(batch, spec.m), kb.minu(m, spec.m - 1)); };
+  auto rhsRow = [&](Value n) { return kb.add(kb.mul(batch, spec.n), kb.minu(n, spec.n - 1)); };
+  // aBase[i][r][h]: rows g (h = 0) and g + 8 (h = 1) of tile r, plane i.
+  SmallVector<SmallVector<std::array<Value, 2>>> aBase(pa);
+  for (int64_t i = 0; i < pa; ++i)
+    for (int64_t r = 0; r < wr; ++r) {
+      Value m = kb.add(kb.mul(kb.add(tileM0, r), 16), g);
+      aBase[i].push_back({rowBase(lhsRow(m), 16, rt, i),
+                          rowBase(lhsRow(kb.add(m, 8)), 16, rt, i)});
+    }
+  SmallVector<SmallVector<Value>> bBase(pb);
+  for (int64_t j = 0; j < pb; ++j)
+    for (int64_t c = 0; c < wc; ++c)
+      bBase[j].push_back(rowBase(rhsRow(kb.add(kb.mul(kb.add(tileN0, c), 8), g)), 8, nt, j));
 
-  // Word offsets of this lane inside an A tile [16][8] and a B tile [8][8].
-  Value row0 = kb.add(kb.mul(g, 8), t);
-  Value row8 = kb.add(kb.mul(kb.add(g, 8), 8), t);
   Type i32 = b.getI32Type();
   auto accIndex = [&](int64_t r, int64_t c, int64_t i, int64_t j, int64_t e) {
     return (((r * wc + c) * pa + i) * pb + j) * 4 + e;
@@ -143,22 +157,21 @@ Kernel gpu_kernels::buildPlaneGemmKernel(OpBuilder &b, Location loc,
       [&](OpBuilder &nb, Location, Value k, ValueRange acc) {
         OpBuilder::InsertionGuard inner(b);
         b.setInsertionPointToStart(nb.getInsertionBlock());
+        Value aStep = kb.mul(k, 128), bStep = kb.mul(k, 64);
         // a[i][r]: the A fragment of plane i, row tile r; bf[j][c] likewise.
         SmallVector<SmallVector<std::array<Value, 4>>> a(pa);
         for (int64_t i = 0; i < pa; ++i)
-          for (Value mt : rowTiles) {
-            Value tile = kb.mul(kb.add(kb.mul(kb.add(mt, i * rt), kt), k), 128);
-            a[i].push_back({kb.load(args.lhs, kb.add(tile, row0)),
-                            kb.load(args.lhs, kb.add(tile, row8)),
-                            kb.load(args.lhs, kb.add(tile, kb.add(row0, 4))),
-                            kb.load(args.lhs, kb.add(tile, kb.add(row8, 4)))});
+          for (int64_t r = 0; r < wr; ++r) {
+            Value row0 = kb.add(aBase[i][r][0], aStep), row8 = kb.add(aBase[i][r][1], aStep);
+            a[i].push_back({kb.load(args.lhs, row0), kb.load(args.lhs, row8),
+                            kb.load(args.lhs, kb.add(row0, 4)),
+                            kb.load(args.lhs, kb.add(row8, 4))});
           }
         SmallVector<SmallVector<std::array<Value, 2>>> bf(pb);
         for (int64_t j = 0; j < pb; ++j)
-          for (Value ntile : colTiles) {
-            Value tile = kb.mul(kb.add(kb.mul(kb.add(ntile, j * nt), kt), k), 64);
-            bf[j].push_back({kb.load(args.rhs, kb.add(tile, row0)),
-                             kb.load(args.rhs, kb.add(tile, kb.add(row0, 4)))});
+          for (int64_t c = 0; c < wc; ++c) {
+            Value row = kb.add(bBase[j][c], bStep);
+            bf[j].push_back({kb.load(args.rhs, row), kb.load(args.rhs, kb.add(row, 4))});
           }
         auto resultType = LLVM::LLVMStructType::getLiteral(
             b.getContext(), SmallVector<Type>(4, i32));
@@ -195,14 +208,16 @@ Kernel gpu_kernels::buildPlaneGemmKernel(OpBuilder &b, Location loc,
   if (epi) {
     for (int64_t r = 0; r < wr; ++r)
       for (int64_t half = 0; half < 2; ++half)
-        rowTerms.push_back(loadSide(kb, rowOf(r, half), spec.m, pa, epi->lhsType,
+        rowTerms.push_back(loadSide(kb, lhsRow(rowOf(r, half)), spec.batch * spec.m,
+                                    pa, epi->lhsType,
                                     epi->k, args.lhsPopcount, epi->lhsScale,
                                     args.lhsScale, epi->lhsZeroPoint,
                                     args.lhsZeroPoint));
     for (int64_t c = 0; c < wc; ++c)
       for (int64_t odd = 0; odd < 2; ++odd) {
         Value col = colOf(c, odd);
-        SideTerms terms = loadSide(kb, col, spec.n, pb, epi->rhsType, epi->k,
+        SideTerms terms = loadSide(kb, rhsRow(col), spec.batch * spec.n, pb,
+                                   epi->rhsType, epi->k,
                                    args.rhsPopcount, epi->rhsScale, args.rhsScale,
                                    epi->rhsZeroPoint, args.rhsZeroPoint);
         if (epi->bias)
@@ -217,12 +232,13 @@ Kernel gpu_kernels::buildPlaneGemmKernel(OpBuilder &b, Location loc,
         Value row = rowOf(r, e / 2), col = colOf(c, e % 2);
         Value inside = kb.andI(kb.ult(row, spec.m), kb.ult(col, spec.n));
         kb.ifThen(inside, [&] {
-          Value element = kb.add(kb.mul(row, spec.n), col);
+          Value element =
+              kb.add(kb.mul(kb.add(kb.mul(batch, spec.m), row), spec.n), col);
           if (!epi) {
             for (int64_t i = 0; i < pa; ++i)
               for (int64_t j = 0; j < pb; ++j)
                 kb.store(loop.getResult(accIndex(r, c, i, j, e)), args.out,
-                         kb.add(element, (i * pb + j) * spec.m * spec.n));
+                         kb.add(element, (i * pb + j) * spec.batch * spec.m * spec.n));
             return;
           }
           // docs/Semantics.md, bwta.btc_epilogue (int32, wrapping).
@@ -259,7 +275,8 @@ Kernel gpu_kernels::buildPlaneGemmKernel(OpBuilder &b, Location loc,
   gpu::ReturnOp::create(b, loc);
 
   return {func,
-          {llvm::divideCeil(rt, tiling.blockRowTiles()),
-           llvm::divideCeil(nt, tiling.blockColTiles()), 1},
+          {llvm::divideCeilSigned(llvm::divideCeilSigned(spec.m, int64_t(16)), tiling.blockRowTiles()),
+           llvm::divideCeilSigned(llvm::divideCeilSigned(spec.n, int64_t(8)), tiling.blockColTiles()),
+           spec.batch},
           {tiling.threads(), 1, 1}};
 }

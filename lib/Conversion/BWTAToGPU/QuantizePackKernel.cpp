@@ -115,7 +115,7 @@ Kernel gpu_kernels::buildQuantizePackKernel(OpBuilder &b, Location loc,
     return kb.select(kb.fcmp(arith::CmpFPredicate::OEQ, s, kb.f32(0.0)), kb.f32(1.0), s);
   };
 
-  const int64_t paddedRows = spec.rowTiles() * 16, iterations = spec.kTiles();
+  const int64_t paddedRows = spec.rowTiles() * spec.tileRows, iterations = spec.kTiles();
   Value gridSize = gpu::GridDimOp::create(b, loc, gpu::Dimension::x);
   auto rowLoop = scf::ForOp::create(b, loc, kb.blockId(gpu::Dimension::x),
                                     kb.idx(paddedRows), gridSize);
@@ -223,7 +223,7 @@ Kernel gpu_kernels::buildQuantizePackKernel(OpBuilder &b, Location loc,
 
   // Ballot each plane's bits into words; lane 0 stores them.
   Value isLane0 = kb.eq(lane, 0);
-  Value rowInTile = kb.remu(row, 16), rowTile = kb.divu(row, 16);
+  Value rowInTile = kb.remu(row, spec.tileRows), rowTile = kb.divu(row, spec.tileRows);
   SmallVector<Value> setBits(planes, kb.i32(0));
   for (int64_t j = 0; j < iterations; ++j)
     for (int64_t p = 0; p < planes; ++p) {
@@ -231,7 +231,7 @@ Kernel gpu_kernels::buildQuantizePackKernel(OpBuilder &b, Location loc,
                                             NVVM::VoteSyncKind::ballot);
       setBits[p] = kb.add(setBits[p], LLVM::CtPopOp::create(b, loc, word));
       Value tile = kb.add(kb.mul(kb.add(rowTile, p * spec.rowTiles()), spec.kTiles()), j);
-      Value offset = kb.add(kb.add(kb.mul(tile, 128), kb.mul(rowInTile, 8)), warp);
+      Value offset = kb.add(kb.add(kb.mul(tile, spec.tileRows * 8), kb.mul(rowInTile, 8)), warp);
       kb.ifThen(isLane0, [&] { kb.store(word, words, offset); });
     }
   // Row popcounts: the warps' counts summed over the block (exact), and the

@@ -30,14 +30,6 @@ func.func @rows(%x: tensor<2x3x77xi1, #bwta.packed<planes = 2, tile_rows = 8, ti
 
 // -----
 
-func.func @batched(%x: tensor<2x4x3x77xi1, #bwta.packed<planes = 2, tile_rows = 16, tile_words = 8>>, %w: tensor<2x4x5x77xi1, #bwta.packed<planes = 2, tile_rows = 8, tile_words = 8>>) {
-  // expected-error @below {{'bwta.plane_matmul' op bwta-lower-to-gpu: batched plane matmuls are not supported yet}}
-  %r = bwta.plane_matmul %x, %w : tensor<2x4x3x77xi1, #bwta.packed<planes = 2, tile_rows = 16, tile_words = 8>>, tensor<2x4x5x77xi1, #bwta.packed<planes = 2, tile_rows = 8, tile_words = 8>> -> tensor<2x2x4x3x5xi32>
-  return
-}
-
-// -----
-
 func.func @unpacked_quantize(%x: tensor<4x64xf32>) -> tensor<4xf32> {
   // expected-error @below {{'bwta.quantize' op bwta-lower-to-gpu: only quantizers with a packed result run on the GPU (run bwta-pack-layout first)}}
   %t, %s = bwta.quantize %x {scheme = #bwta.scheme<granularity = per_token>} : tensor<4x64xf32> -> tensor<4x64x!bwta.ternary>, tensor<4xf32>

@@ -35,12 +35,6 @@
 // CHECK: gpu.launch_func @bwta_kernels::@quantize_pack_{{[0-9]+}} {{.*}} args(%{{.*}} : memref<900xf16>, %{{.*}} : memref<2048xi32>, %{{.*}} : memref<24xi32>, %{{.*}} : memref<3xf32>, %[[ZP:.*]] : memref<3xi32>)
 // CHECK: gpu.launch_func @bwta_kernels::@linear_{{[0-9]+}} {{.*}} args({{.*}}, %[[ZP]] : memref<3xi32>, %{{.*}} : memref<60xf16>)
 
-// CHECK: gpu.module @bwta_kernels
-// CHECK: gpu.func @quantize_pack(%{{.*}}: memref<25900xf32>, %{{.*}}: memref<2304xi32>, %{{.*}}: memref<74xi32>, %{{.*}}: memref<37xf32>) workgroup(
-// CHECK: gpu.func @linear(
-// CHECK: gpu.func @quantize_pack_{{[0-9]+}}(%{{.*}}: memref<900xf16>,
-// CHECK: gpu.func @linear_{{[0-9]+}}(
-
 // The activation kernel packs with warp ballots; the GEMM uses only the
 // native AND-popcount MMA; float steps are exactly rounded (no fma: the
 // CPU reference does not fuse either).
@@ -71,3 +65,25 @@ func.func @w2a8(%x: tensor<3x300xf16>) -> tensor<3x20xf16> {
       : (tensor<3x300x!bwta.int<8, unsigned>>, tensor<20x300x!bwta.int<2>>, tensor<3xf32>, tensor<20xf32>, tensor<3xi32>) -> tensor<3x20xf16>
   return %y : tensor<3x20xf16>
 }
+
+// Attention scores: ternary Q × ternary K, both quantized at run time (K
+// into rhs tiles of 8 rows), batched over the grid's z: 2 batches of 5 × 7,
+// rows of both batches packed back to back (10 rows: one tile of 16; 14
+// rows: two tiles of 8).
+// CHECK-LABEL: func.func @scores(
+// CHECK: gpu.launch_func @bwta_kernels::@quantize_pack_{{[0-9]+}} {{.*}} args(%{{.*}} : memref<640xf32>, %[[QP:.*]] : memref<256xi32>, %[[QC:.*]] : memref<20xi32>, %[[QS:.*]] : memref<10xf32>)
+// CHECK: gpu.launch_func @bwta_kernels::@quantize_pack_{{[0-9]+}} {{.*}} args(%{{.*}} : memref<896xf32>, %[[KP:.*]] : memref<256xi32>, %[[KC:.*]] : memref<28xi32>, %[[KS:.*]] : memref<14xf32>)
+// CHECK: gpu.launch_func @bwta_kernels::@linear_{{[0-9]+}} blocks in (%[[C1]], %[[C1]], %[[C2:.*]]) {{.*}} args(%[[QP]] : memref<256xi32>, %[[KP]] : memref<256xi32>, %[[QC]] : memref<20xi32>, %[[KC]] : memref<28xi32>, %[[QS]] : memref<10xf32>, %[[KS]] : memref<14xf32>, %{{.*}} : memref<70xf32>)
+func.func @scores(%q: tensor<2x5x64xf32>, %k: tensor<2x7x64xf32>) -> tensor<2x5x7xf32> {
+  %tq, %sq = bwta.quantize %q {scheme = #bwta.scheme<granularity = per_token>} : tensor<2x5x64xf32> -> tensor<2x5x64x!bwta.ternary>, tensor<2x5xf32>
+  %tk, %sk = bwta.quantize %k {scheme = #bwta.scheme<granularity = per_token>} : tensor<2x7x64xf32> -> tensor<2x7x64x!bwta.ternary>, tensor<2x7xf32>
+  %s = bwta.batch_qmatmul %tq, %tk scales(%sq, %sk) : (tensor<2x5x64x!bwta.ternary>, tensor<2x7x64x!bwta.ternary>, tensor<2x5xf32>, tensor<2x7xf32>) -> tensor<2x5x7xf32>
+  return %s : tensor<2x5x7xf32>
+}
+
+// The kernels follow the functions.
+// CHECK: gpu.module @bwta_kernels
+// CHECK: gpu.func @quantize_pack(%{{.*}}: memref<25900xf32>, %{{.*}}: memref<2304xi32>, %{{.*}}: memref<74xi32>, %{{.*}}: memref<37xf32>) workgroup(
+// CHECK: gpu.func @linear(
+// CHECK: gpu.func @quantize_pack_{{[0-9]+}}(%{{.*}}: memref<900xf16>,
+// CHECK: gpu.func @linear_{{[0-9]+}}(
