@@ -42,11 +42,26 @@ def fake_quant(x: torch.Tensor, qtype: QType, scheme: Scheme = Scheme()) -> torc
         y = dequantize(q, s, z, scheme)
     if not x.requires_grad:
         return y
+    if qtype.kind == "int" and scheme.mode == "asymmetric" and scheme.granularity in ("per_token", "per_channel"):
+        return _minmax_asymmetric(x, qtype)
     if qtype.kind == "int":
         step = dequantize(torch.ones_like(q), s, None, scheme)
         inside = (y - x.detach()).abs() <= step * 0.5001  # not saturated
         return y + (x - x.detach()) * inside
     return y + (x - x.detach())
+
+
+def _minmax_asymmetric(x: torch.Tensor, qtype: QType) -> torch.Tensor:
+    """Dynamic asymmetric per-row quantization, differentiable through the
+    row's min and max (so clipping factors in front of it learn, as in
+    OmniQuant / ABQ-LLM's LWC); the value is the contract's, bit for bit."""
+    f32 = torch.float32
+    lo, hi = x.amin(dim=-1, keepdim=True), x.amax(dim=-1, keepdim=True)
+    s = (hi - lo) / torch.tensor(float(qtype.qmax - qtype.qmin), dtype=f32)
+    s = torch.where(s == 0, torch.ones((), dtype=f32), s)
+    zp = torch.clamp(torch.tensor(float(qtype.qmin), dtype=f32) - ste_round(lo / s), -2.0 ** 30, 2.0 ** 30)
+    q = torch.clamp(ste_round(x / s) + zp, float(qtype.qmin), float(qtype.qmax))
+    return (q - zp) * s
 
 
 def quantizer(spec: str) -> Quantizer:

@@ -1,0 +1,1 @@
+"""Model frontends in torch: BERT (encoders) and LLaMA (decoders)."""
