@@ -63,8 +63,9 @@ def ConvertBWTAToGPUPass : Pass<"bwta-lower-to-gpu", "::mlir::ModuleOp"> {
 
     By default the tiling follows the shape: a warp keeps about 128
     accumulators (tiles × plane pairs × 4), 2×2 warps per block, and for
-    M ≤ 16 (decode) one tile per warp and 4 warps along N so that enough
-    blocks fill the chip. Targets below sm_80 cannot run b1 AND MMA and are
+    M ≤ 16 (decode) one output tile per block with K split over up to 8
+    warps (partial sums added in shared memory), so that every weight load
+    of a block is in flight at once. Targets below sm_80 cannot run b1 AND MMA and are
     refused with a diagnostic (LLVM would crash instead). Anything else in
     such a function (float ops, batched or grouped forms, static
     quantizers) is an error that names the op.
@@ -84,6 +85,9 @@ def ConvertBWTAToGPUPass : Pass<"bwta-lower-to-gpu", "::mlir::ModuleOp"> {
            "warps per block along M; 0 picks by shape">,
     Option<"blockWarpsN", "block-warps-n", "int64_t", /*default=*/"0",
            "warps per block along N; 0 picks by shape">,
+    Option<"splitK", "split-k", "int64_t", /*default=*/"1",
+           "warps per block along K (partial sums added in shared memory); "
+           "used with explicit tiles, chosen by shape otherwise">,
   ];
   let statistics = [
     Statistic<"numKernels", "kernels", "Kernels generated">,

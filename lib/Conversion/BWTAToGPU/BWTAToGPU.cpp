@@ -117,11 +117,12 @@ struct ConvertBWTAToGPUPass
     bool automatic = !warpRows && !warpCols && !blockWarpsM && !blockWarpsN;
     if (!automatic &&
         (warpRows < 1 || warpCols < 1 || blockWarpsM < 1 || blockWarpsN < 1 ||
-         blockWarpsM * blockWarpsN > 32 || warpRows * warpCols > 16))
+         splitK < 1 || blockWarpsM * blockWarpsN * splitK > 32 ||
+         warpRows * warpCols > 16))
       return emitError(UnknownLoc::get(context))
              << "bwta-lower-to-gpu: tiles must be all 0 (by shape) or all "
-                "positive, with at most 32 warps per block and 16 MMA tiles "
-                "per warp";
+                "positive, with at most 32 warps per block (M × N × K warps) "
+                "and 16 MMA tiles per warp";
     if (*sm < 80)
       return emitError(UnknownLoc::get(context))
              << "bwta-lower-to-gpu: " << chip
@@ -132,12 +133,14 @@ struct ConvertBWTAToGPUPass
 
   /// The tiling of the options, or one by shape: a warp keeps about 128
   /// accumulators (its MMA tiles × plane pairs × 4).
-  Tiling tilingFor(int64_t pairs, int64_t rowTiles) const {
+  Tiling tilingFor(int64_t pairs, int64_t rowTiles, int64_t kTiles) const {
     if (warpRows)
-      return {warpRows, warpCols, blockWarpsM, blockWarpsN};
+      return {warpRows, warpCols, blockWarpsM, blockWarpsN, splitK};
     int64_t tiles = std::max<int64_t>(1, 32 / pairs);
-    if (rowTiles == 1) // decode: parallelism comes from N
-      return {1, 1, 1, 4};
+    // Decode: one output tile per block, its K split over up to 8 warps,
+    // so that the weight loads of a block are in flight at once.
+    if (rowTiles == 1)
+      return {1, 1, 1, 1, std::min<int64_t>(8, kTiles)};
     if (tiles >= 4)
       return {2, std::min<int64_t>(8, tiles / 2), 2, 2};
     return {1, tiles, 2, 2};
@@ -385,7 +388,7 @@ LogicalResult HostLowering::lowerPlaneMatmul(PlaneMatmulOp op) {
   Kernel kernel =
       buildPlaneGemmKernel(kb, op.getLoc(), "plane_matmul", spec,
                            pass.tilingFor(spec.lhsPlanes * spec.rhsPlanes,
-                                          llvm::divideCeil(spec.m, 16)));
+                                          llvm::divideCeil(spec.m, 16), spec.kTiles()));
   kernelSymbols.insert(kernel.func);
   Value out = destination(op.getResult(), host->getI32Type(),
                           op.getResult().getType().getNumElements());
@@ -432,7 +435,8 @@ LogicalResult HostLowering::lowerEpilogue(BTCEpilogueOp op) {
   kb.setInsertionPointToEnd(kernels.getBody());
   Kernel kernel = buildPlaneGemmKernel(
       kb, op.getLoc(), "linear", spec,
-      pass.tilingFor(spec.lhsPlanes * spec.rhsPlanes, llvm::divideCeil(spec.m, 16)));
+      pass.tilingFor(spec.lhsPlanes * spec.rhsPlanes, llvm::divideCeil(spec.m, 16),
+                     spec.kTiles()));
   kernelSymbols.insert(kernel.func);
   Value out = destination(op.getResult(), resultType.getElementType(),
                           resultType.getNumElements());

@@ -23,14 +23,15 @@ struct Kernel {
   std::array<int64_t, 3> grid, block;
 };
 
-/// How a plane GEMM's output is cut: each warp computes warpRows × warpCols
-/// m16n8 MMA tiles for every plane pair; a block holds blockWarpsM ×
-/// blockWarpsN warps.
+/// How a plane GEMM is cut: each warp computes warpRows × warpCols m16n8
+/// MMA tiles for every plane pair over 1/splitK of K; a block holds
+/// blockWarpsM × blockWarpsN × splitK warps, and the splitK partial sums
+/// of an output tile are added in shared memory before the epilogue.
 struct Tiling {
-  int64_t warpRows, warpCols, blockWarpsM, blockWarpsN;
+  int64_t warpRows, warpCols, blockWarpsM, blockWarpsN, splitK = 1;
   int64_t blockRowTiles() const { return warpRows * blockWarpsM; }
   int64_t blockColTiles() const { return warpCols * blockWarpsN; }
-  int64_t threads() const { return 32 * blockWarpsM * blockWarpsN; }
+  int64_t threads() const { return 32 * blockWarpsM * blockWarpsN * splitK; }
 };
 
 /// A parameter of the epilogue: absent, one value, or one per row/column.

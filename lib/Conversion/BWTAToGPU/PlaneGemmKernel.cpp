@@ -106,18 +106,30 @@ Kernel gpu_kernels::buildPlaneGemmKernel(OpBuilder &b, Location loc,
                                          const PlaneGemmSpec &spec,
                                          const Tiling &tiling) {
   gpu::GPUFuncOp func = createFunc(b, loc, name, spec);
+  const int64_t warpsMN = tiling.blockWarpsM * tiling.blockWarpsN;
+  const int64_t numAcc =
+      tiling.warpRows * tiling.warpCols * spec.lhsPlanes * spec.rhsPlanes * 4;
+  Value partials;
+  if (tiling.splitK > 1) {
+    auto workgroup = gpu::AddressSpaceAttr::get(b.getContext(), gpu::AddressSpace::Workgroup);
+    partials = func.addWorkgroupAttribution(
+        MemRefType::get({tiling.splitK * warpsMN * numAcc * 32}, b.getI32Type(),
+                        MemRefLayoutAttrInterface{}, workgroup),
+        loc);
+  }
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(&func.getBody().front());
   KernelBuilder kb{b, loc};
   GemmArgs args = bindArgs(func, spec);
-  const int64_t pa = spec.lhsPlanes, pb = spec.rhsPlanes, pairs = pa * pb;
+  const int64_t pa = spec.lhsPlanes, pb = spec.rhsPlanes;
   const int64_t rt = spec.lhsRowTiles(), nt = spec.rhsRowTiles(), kt = spec.kTiles();
   const int64_t wr = tiling.warpRows, wc = tiling.warpCols;
 
   Value thread = kb.threadId();
   Value lane = kb.remu(thread, 32), warp = kb.divu(thread, 32);
-  Value warpM = kb.divu(warp, tiling.blockWarpsN);
-  Value warpN = kb.remu(warp, tiling.blockWarpsN);
+  Value kPart = kb.divu(warp, warpsMN), warpMN = kb.remu(warp, warpsMN);
+  Value warpM = kb.divu(warpMN, tiling.blockWarpsN);
+  Value warpN = kb.remu(warpMN, tiling.blockWarpsN);
   Value g = kb.divu(lane, 4), t = kb.remu(lane, 4);
   Value tileM0 = kb.add(kb.mul(kb.blockId(gpu::Dimension::x), tiling.blockRowTiles()),
                         kb.mul(warpM, wr));
@@ -151,9 +163,12 @@ Kernel gpu_kernels::buildPlaneGemmKernel(OpBuilder &b, Location loc,
   auto accIndex = [&](int64_t r, int64_t c, int64_t i, int64_t j, int64_t e) {
     return (((r * wc + c) * pa + i) * pb + j) * 4 + e;
   };
-  int64_t numAcc = wr * wc * pairs * 4;
+  // This warp's share of the K tiles.
+  const int64_t chunk = llvm::divideCeilSigned(kt, tiling.splitK);
+  Value kBegin = kb.mul(kPart, chunk);
+  Value kEnd = kb.minu(kb.add(kBegin, chunk), kt);
   auto loop = scf::ForOp::create(
-      b, loc, kb.idx(0), kb.idx(kt), kb.idx(1), SmallVector<Value>(numAcc, kb.i32(0)),
+      b, loc, kBegin, kEnd, kb.idx(1), SmallVector<Value>(numAcc, kb.i32(0)),
       [&](OpBuilder &nb, Location, Value k, ValueRange acc) {
         OpBuilder::InsertionGuard inner(b);
         b.setInsertionPointToStart(nb.getInsertionBlock());
@@ -193,6 +208,26 @@ Kernel gpu_kernels::buildPlaneGemmKernel(OpBuilder &b, Location loc,
               }
         scf::YieldOp::create(b, loc, next);
       });
+
+  // Split K: partial sums through shared memory; the first K part of
+  // each output tile adds them (exact int32) and runs the epilogue.
+  SmallVector<Value> acc(loop.getResults());
+  std::optional<OpBuilder::InsertionGuard> reduced;
+  if (partials) {
+    auto slot = [&](Value part, int64_t index) {
+      return kb.add(kb.mul(kb.add(kb.mul(kb.add(kb.mul(part, warpsMN), warpMN), numAcc),
+                                  index), 32), lane);
+    };
+    for (int64_t index = 0; index < numAcc; ++index)
+      kb.store(acc[index], partials, slot(kPart, index));
+    gpu::BarrierOp::create(b, loc);
+    reduced.emplace(b);
+    auto ifOp = scf::IfOp::create(b, loc, kb.eq(kPart, 0), /*withElseRegion=*/false);
+    b.setInsertionPointToStart(ifOp.thenBlock());
+    for (int64_t part = 1; part < tiling.splitK; ++part)
+      for (int64_t index = 0; index < numAcc; ++index)
+        acc[index] = kb.add(acc[index], kb.load(partials, slot(kb.idx(part), index)));
+  }
 
   // Per MMA tile: c0, c1 at row g, columns 2t, 2t+1; c2, c3 at row g + 8.
   // Stores are guarded by m < M and n < N (tile indices unclamped here).
@@ -237,7 +272,7 @@ Kernel gpu_kernels::buildPlaneGemmKernel(OpBuilder &b, Location loc,
           if (!epi) {
             for (int64_t i = 0; i < pa; ++i)
               for (int64_t j = 0; j < pb; ++j)
-                kb.store(loop.getResult(accIndex(r, c, i, j, e)), args.out,
+                kb.store(acc[accIndex(r, c, i, j, e)], args.out,
                          kb.add(element, (i * pb + j) * spec.batch * spec.m * spec.n));
             return;
           }
@@ -254,7 +289,7 @@ Kernel gpu_kernels::buildPlaneGemmKernel(OpBuilder &b, Location loc,
             for (int64_t j = 0; j < pb; ++j) {
               int64_t coefficient = epi->lhsType.getPlaneCoefficient(i) *
                                     epi->rhsType.getPlaneCoefficient(j);
-              dot = kb.add(dot, kb.mul(loop.getResult(accIndex(r, c, i, j, e)),
+              dot = kb.add(dot, kb.mul(acc[accIndex(r, c, i, j, e)],
                                        truncate(coefficient)));
             }
           Value acc = dot;
@@ -272,6 +307,7 @@ Kernel gpu_kernels::buildPlaneGemmKernel(OpBuilder &b, Location loc,
           kb.store(y, args.out, element);
         });
       }
+  reduced.reset();
   gpu::ReturnOp::create(b, loc);
 
   return {func,

@@ -1,9 +1,10 @@
 // RUN: bwta-opt %s -bwta-lower-to-gpu | FileCheck %s --check-prefix=IR
 // RUN: bwta-opt %s -bwta-lower-to-gpu -bwta-gpu-binary | FileCheck %s --check-prefix=PTX
 // RUN: bwta-opt %s -bwta-lower-to-gpu="warp-rows=1 warp-cols=1 block-warps-m=1 block-warps-n=1" | FileCheck %s --check-prefix=ONE
+// RUN: bwta-opt %s -bwta-lower-to-gpu="warp-rows=1 warp-cols=1 block-warps-m=1 block-warps-n=1 split-k=3" | FileCheck %s --check-prefix=SPLIT
 // RUN: not bwta-opt %s -bwta-lower-to-gpu="warp-rows=4 warp-cols=8 block-warps-m=1 block-warps-n=1" 2>&1 | FileCheck %s --check-prefix=BIG
 
-// BIG: bwta-lower-to-gpu: tiles must be all 0 (by shape) or all positive, with at most 32 warps per block and 16 MMA tiles per warp
+// BIG: bwta-lower-to-gpu: tiles must be all 0 (by shape) or all positive, with at most 32 warps per block (M × N × K warps) and 16 MMA tiles per warp
 
 // Ternary activations (2 planes, M = 37) against binary weights (1 plane,
 // N = 21), K = 700: 3 row tiles of 16, 3 column tiles of 8, 3 K tiles of
@@ -37,6 +38,17 @@
 // ONE-DAG: %[[C1:.*]] = arith.constant 1 : index
 // ONE-DAG: %[[C32:.*]] = arith.constant 32 : index
 // ONE: gpu.launch_func @bwta_kernels::@plane_matmul blocks in (%[[C3]], %[[C3]], %[[C1]]) threads in (%[[C32]], %[[C1]], %[[C1]])
+
+// K split over 3 warps (one K tile each): partial sums meet in shared
+// memory (3 parts × 1 warp × 8 accumulators × 32 lanes), then the first
+// part stores.
+// SPLIT: gpu.launch_func @bwta_kernels::@plane_matmul blocks in (%[[C3:.*]], %[[C3]], %[[C1:.*]]) threads in (%[[C96:.*]], %[[C1]], %[[C1]])
+// SPLIT: gpu.func @plane_matmul({{.*}}) workgroup(%[[PARTIALS:.*]] : memref<768xi32, #gpu.address_space<workgroup>>) kernel
+// SPLIT: scf.for
+// SPLIT-COUNT-8: memref.store %{{.*}}, %[[PARTIALS]]
+// SPLIT: gpu.barrier
+// SPLIT: scf.if
+// SPLIT-COUNT-16: memref.load %{{.*}}[[PARTIALS]]
 
 // In the assembly: the native AND-popcount MMA, none of the emulated forms, and the
 // bounds checks in front of the stores.
