@@ -4,7 +4,7 @@
 Every expected value in the generated `.mlir` files is computed here, with
 numpy, straight from docs/Semantics.md -- never by running bwta.  The
 arithmetic replicates the contract literally: IEEE f32, the exact operation
-order of the page, sequential (k ascending) sums starting from 0.0f, roundeven
+order of the page, granule sums in its 256-lane tree order, roundeven
 as np.rint, clamp in f32 before the integer conversion, int32 wrapping
 accumulation.
 
@@ -168,13 +168,33 @@ def wrap32(a):
     return np.where(a >= 2 ** 31, a - 2 ** 32, a).astype(np.int64)
 
 
+LANES = 256
+
+
 def seq_sum(A):
-    """Row sums of a 2-D f32 array, k ascending, starting from 0.0f."""
+    """Row sums of a 2-D f32 array, k ascending, starting from 0.0f (the old
+    contract; kept to show that the lane-tree order matters)."""
     A = np.asarray(A, F32)
     acc = np.zeros(A.shape[0], F32)
     for j in range(A.shape[1]):
         acc = (acc + A[:, j]).astype(F32)
     return acc
+
+
+def tree_sum(A):
+    """Row sums of a 2-D f32 array in the granule order of Semantics.md:
+    lane l sums A[:, l], A[:, l + 256], ... sequentially from 0.0f (a lane
+    without values stays 0.0f), then p_l = p_l + p_{l+s} for s = 128 .. 1."""
+    A = np.asarray(A, F32)
+    p = np.zeros((A.shape[0], LANES), F32)
+    for j in range(0, A.shape[1], LANES):
+        chunk = A[:, j:j + LANES]
+        p[:, :chunk.shape[1]] = (p[:, :chunk.shape[1]] + chunk).astype(F32)
+    s = LANES // 2
+    while s >= 1:
+        p[:, :s] = (p[:, :s] + p[:, s:2 * s]).astype(F32)
+        s //= 2
+    return p[:, 0].copy()
 
 
 def clampf(v, lo, hi):
@@ -241,7 +261,7 @@ def ternary_delta(A, threshold):
     if policy == "fixed":
         return np.full(A.shape[0], f, F32)
     if policy == "mean_abs":
-        mean = (seq_sum(absA) / F32(A.shape[1])).astype(F32)
+        mean = (tree_sum(absA) / F32(A.shape[1])).astype(F32)
         return (f * mean).astype(F32)
     assert policy == "max_abs"
     return (f * np.max(absA, axis=1)).astype(F32)
@@ -281,7 +301,7 @@ def ref_quantize(x, qt, gran, G=None, mode="symmetric", threshold=None,
     if qt.kind == "binary":
         def fn(A):
             absA = np.abs(A).astype(F32)
-            alpha = (seq_sum(absA) / F32(A.shape[1])).astype(F32)
+            alpha = (tree_sum(absA) / F32(A.shape[1])).astype(F32)
             return np.where(A >= 0, 1, -1).astype(np.int64), alpha, zeros(A)
         q, s, _ = by_granule(x, gran, G, fn)
         return q, s, None
@@ -295,7 +315,7 @@ def ref_quantize(x, qt, gran, G=None, mode="symmetric", threshold=None,
             mask = absA > d[:, None]
             t = (np.sign(A) * mask).astype(np.int64)
             cnt = mask.sum(axis=1)
-            ssum = seq_sum(np.where(mask, absA, F32(0)).astype(F32))
+            ssum = tree_sum(np.where(mask, absA, F32(0)).astype(F32))
             with np.errstate(invalid="ignore", divide="ignore"):
                 alpha = np.where(cnt > 0, (ssum / cnt.astype(F32)).astype(F32), F32(1)).astype(F32)
             return t, alpha, zeros(A)
@@ -1482,9 +1502,12 @@ variant(quant_int_family, "quant_int_wide8",
 def quant_binary():
     c = new_case("quant_binary", "quantize/dequantize round trips: !bwta.binary", """
 q = +1 if x >= 0 else -1 (0 and -0 -> +1, NaN -> -1); dynamic scale
-alpha = mean |x| per granule (sequential f32 sum / f32(count)), for
-per_tensor, per_token, per_group (short last group). Static: the scale does
-not change q. Dequantize: f32(q) * alpha.""")
+alpha = mean |x| per granule (f32 sum in the 256-lane tree order / f32(count)),
+for per_tensor, per_token, per_group (short last group). The per_token
+granules of [2,7,300] hold 300 values (lanes 0..43 sum two): there the
+lane-tree and the sequential sum differ, so the check fails if either side
+sums sequentially. Static: the scale does not change q. Dequantize:
+f32(q) * alpha.""")
     rng = c.rng
     xs, xl = quant_inputs(rng)
     xs[0, :6] = np.array([0.0, -0.0, 0.0, -0.0, 1e-30, -1e-30], F32)
@@ -1493,7 +1516,13 @@ not change q. Dequantize: f32(q) * alpha.""")
         qV, sV, _, q, s, _ = quant(c, xs, xsV, BINARY, gran, G)
         c.check(c.dequantize(qV, sV, None, G), ref_dequantize(q, s, None, G),
                 "dequantize(binary %s)" % gran)
-    quant(c, xl, xlV, BINARY, "per_token")
+    # The case that proves the sum order matters: granules longer than 256
+    # whose lane-tree alpha differs from the sequential one.
+    absl = np.abs(xl.reshape(-1, 300)).astype(F32)
+    assert np.any((tree_sum(absl) / F32(300)).astype(F32) !=
+                  (seq_sum(absl) / F32(300)).astype(F32))
+    quant(c, xl, xlV, BINARY, "per_token", label="binary per_token dynamic [2,7,300]"
+          " (300-value granules: lane-tree sum != sequential sum)")
     qV, sV, _, q, s, _ = quant(c, xl, xlV, BINARY, "per_group", 64)
     c.check(c.dequantize(qV, sV, None, 64), ref_dequantize(q, s, None, 64), "dequantize(binary per_group 64) [2,7,300]")
     sp = np.array([[0.0, -0.0, np.nan, np.inf, -np.inf, 1e-30, -1e-30, 2.5, -2.5, -np.nan]], F32)
@@ -1538,6 +1567,13 @@ mean_abs 0.7; static with scale alpha uses clamp(roundeven(x / alpha), -1, 1)
                         "dequantize(ternary %s %s %s)" % (gran, thr[0], thr[1]))
     for gran, G in (("per_tensor", None), ("per_token", None), ("per_group", 32)):
         quant(c, xs, xsV, TERNARY, gran, G, label="ternary %s dynamic, no threshold attribute" % gran)
+    # alpha sums |x| > delta in place (the others as 0.0f in their lanes); on
+    # these 300-value granules that differs from summing the kept values
+    # compacted, so the check pins the subset rule down.
+    absl = np.abs(xl.reshape(-1, 300)).astype(F32)
+    kept = absl > (F32(0.5) * absl.max(axis=1)).astype(F32)[:, None]
+    compacted = [tree_sum(row[m][None])[0] for row, m in zip(absl, kept)]
+    assert np.any(tree_sum(np.where(kept, absl, F32(0))) != compacted)
     quant(c, xl, xlV, TERNARY, "per_token", threshold=("max_abs", 0.5))
     qV, sV, _, q, s, _ = quant(c, xl, xlV, TERNARY, "per_group", 64)
     c.check(c.dequantize(qV, sV, None, 64), ref_dequantize(q, s, None, 64), "dequantize(ternary per_group 64) [2,7,300]")

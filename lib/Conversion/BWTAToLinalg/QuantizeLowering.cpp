@@ -1,14 +1,17 @@
 //===- QuantizeLowering.cpp - bwta.quantize / bwta.dequantize -------------===//
 //
 // Reference lowering of quantization, written to match docs/Semantics.md
-// line by line: granule reductions are sequential f32 loops, rounding is
-// roundeven, clamping happens in f32 before the integer conversion.
+// line by line: float sums over a granule follow the page's lane-tree order
+// (256 sequential lane partials, then a binary tree), max/min and counts are
+// sequential loops, rounding is roundeven, clamping happens in f32 before the
+// integer conversion.
 //
 //===----------------------------------------------------------------------===//
 #include "LoweringUtils.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 using namespace mlir;
@@ -19,6 +22,11 @@ namespace {
 
 using GranuleBody = llvm::function_ref<SmallVector<Value>(
     OpBuilder &, Location, Value /*x*/, ValueRange /*iters*/)>;
+using GranuleTerm = llvm::function_ref<Value(
+    OpBuilder &, Location, Value /*x*/, ArrayRef<Value> /*paramIndices*/)>;
+
+/// Lanes of the granule sum order: the threads of one GPU block.
+constexpr int64_t kSumLanes = 256;
 
 /// Where the values sharing one scale are, for a scheme and a value shape.
 struct Granules {
@@ -71,43 +79,98 @@ struct Granules {
     return {begin, end};
   }
 
-  /// Number of values in the granule, as f32.
-  Value count(OpBuilder &b, Location loc, ArrayRef<Value> paramIndices) const {
+  /// Number of values in the granule, as an index.
+  Value size(OpBuilder &b, Location loc, ArrayRef<Value> paramIndices) const {
     auto [begin, end] = kRange(b, loc, paramIndices);
     Value size = arith::SubIOp::create(b, loc, end, begin);
     if (granularity() == Granularity::PerTensor)
       size = arith::MulIOp::create(b, loc, size, indexConst(b, loc, numRows()));
-    Value wide = arith::IndexCastOp::create(b, loc, b.getI64Type(), size);
+    return size;
+  }
+
+  /// Number of values in the granule, as f32.
+  Value count(OpBuilder &b, Location loc, ArrayRef<Value> paramIndices) const {
+    Value wide = arith::IndexCastOp::create(b, loc, b.getI64Type(),
+                                            size(b, loc, paramIndices));
     return arith::SIToFPOp::create(b, loc, b.getF32Type(), wide);
   }
 
-  /// Folds `body` over the granule's values in row-major order.
+  /// Value `i` of the granule in granule order: the row-major flattened index
+  /// per tensor, k ascending within the row or group otherwise.
+  Value valueAt(OpBuilder &b, Location loc, ArrayRef<Value> paramIndices,
+                Value i) const {
+    if (granularity() == Granularity::PerTensor)
+      return extractF32(b, loc, input, delinearize(b, loc, i, shape));
+    SmallVector<Value> indices(paramIndices);
+    if (isPerGroup()) {
+      Value begin = kRange(b, loc, paramIndices).first;
+      indices.back() = arith::AddIOp::create(b, loc, begin, i);
+    } else {
+      indices.push_back(i);
+    }
+    return extractF32(b, loc, input, indices);
+  }
+
+  /// Folds `body` over the granule's values in granule order (for max, min
+  /// and counts, whose result does not depend on the order).
   SmallVector<Value> reduce(OpBuilder &b, Location loc,
                             ArrayRef<Value> paramIndices, ValueRange inits,
                             GranuleBody body) const {
-    auto [begin, end] = kRange(b, loc, paramIndices);
-    auto overRow = [&](OpBuilder &rb, Location rl, SmallVector<Value> rowIdx,
-                       ValueRange rowInits) {
-      return buildLoop(rb, rl, begin, end, rowInits,
-                       [&](OpBuilder &kb, Location kl, Value k, ValueRange it) {
-                         SmallVector<Value> indices(rowIdx);
-                         indices.push_back(k);
-                         return body(kb, kl, extractF32(kb, kl, input, indices),
-                                     it);
-                       });
-    };
-    if (granularity() != Granularity::PerTensor) {
-      ArrayRef<Value> rowIdx = paramIndices;
-      if (isPerGroup())
-        rowIdx = rowIdx.drop_back();
-      return overRow(b, loc, SmallVector<Value>(rowIdx), inits);
-    }
-    return buildLoop(b, loc, indexConst(b, loc, 0),
-                     indexConst(b, loc, numRows()), inits,
-                     [&](OpBuilder &rb, Location rl, Value row, ValueRange it) {
-                       return overRow(rb, rl, delinearize(rb, rl, row, rowShape()),
-                                      it);
+    return buildLoop(b, loc, indexConst(b, loc, 0), size(b, loc, paramIndices),
+                     inits,
+                     [&](OpBuilder &nb, Location nl, Value i, ValueRange it) {
+                       return body(nb, nl, valueAt(nb, nl, paramIndices, i),
+                                   it);
                      });
+  }
+
+  /// The f32 sum of `term(x)` over every granule, in the order of
+  /// docs/Semantics.md: lane l sums the values l, l + 256, ... sequentially
+  /// from 0.0f, then p_l += p_{l+s} for s = 128 .. 1. Each level is its own
+  /// tensor, so every addition reads the previous level, as in the definition.
+  Value sum(OpBuilder &b, Location loc, GranuleTerm term) const {
+    Type f32 = b.getF32Type();
+    auto levelType = [&](int64_t lanes) {
+      SmallVector<int64_t> levelShape = paramShape();
+      levelShape.push_back(lanes);
+      return RankedTensorType::get(levelShape, f32);
+    };
+    Value level = buildTensor(
+        b, loc, levelType(kSumLanes),
+        [&](OpBuilder &nb, Location nl, ArrayRef<Value> indices) -> Value {
+          ArrayRef<Value> pidx = indices.drop_back();
+          // A lane past the granule's end runs no iteration: 0.0f.
+          auto lane = scf::ForOp::create(
+              nb, nl, indices.back(), size(nb, nl, pidx),
+              indexConst(nb, nl, kSumLanes), ValueRange{f32Const(nb, nl, 0.0)},
+              [&](OpBuilder &fb, Location fl, Value i, ValueRange it) {
+                Value t = term(fb, fl, valueAt(fb, fl, pidx, i), pidx);
+                scf::YieldOp::create(
+                    fb, fl, ValueRange{arith::AddFOp::create(fb, fl, it[0], t)});
+              });
+          return lane.getResult(0);
+        });
+    for (int64_t stride = kSumLanes / 2; stride >= 1; stride /= 2) {
+      Value previous = level;
+      level = buildTensor(
+          b, loc, levelType(stride),
+          [&](OpBuilder &nb, Location nl, ArrayRef<Value> indices) -> Value {
+            SmallVector<Value> partner(indices);
+            partner.back() = arith::AddIOp::create(
+                nb, nl, indices.back(), indexConst(nb, nl, stride));
+            Value left = tensor::ExtractOp::create(nb, nl, previous, indices);
+            Value right = tensor::ExtractOp::create(nb, nl, previous, partner);
+            return arith::AddFOp::create(nb, nl, left, right);
+          });
+    }
+    // p_0 of each granule.
+    return buildTensor(
+        b, loc, RankedTensorType::get(paramShape(), f32),
+        [&](OpBuilder &nb, Location nl, ArrayRef<Value> pidx) -> Value {
+          SmallVector<Value> indices(pidx);
+          indices.push_back(indexConst(nb, nl, 0));
+          return tensor::ExtractOp::create(nb, nl, level, indices);
+        });
   }
 };
 
@@ -131,15 +194,18 @@ Value maxAbs(OpBuilder &b, Location loc, const Granules &granules,
                          })[0];
 }
 
-Value meanAbs(OpBuilder &b, Location loc, const Granules &granules,
-              ArrayRef<Value> pidx) {
-  Value sum = granules.reduce(
-      b, loc, pidx, {f32Const(b, loc, 0.0)},
-      [&](OpBuilder &nb, Location nl, Value x, ValueRange it) {
-        return SmallVector<Value>{
-            arith::AddFOp::create(nb, nl, it[0], absF(nb, nl, x))};
-      })[0];
-  return arith::DivFOp::create(b, loc, sum, granules.count(b, loc, pidx));
+/// mean |x| of every granule, as a parameter-shaped tensor.
+Value meanAbs(OpBuilder &b, Location loc, const Granules &granules) {
+  Value sums = granules.sum(
+      b, loc, [](OpBuilder &nb, Location nl, Value x, ArrayRef<Value>) {
+        return absF(nb, nl, x);
+      });
+  auto type = RankedTensorType::get(granules.paramShape(), b.getF32Type());
+  return buildTensor(
+      b, loc, type, [&](OpBuilder &nb, Location nl, ArrayRef<Value> pidx) {
+        Value sum = tensor::ExtractOp::create(nb, nl, sums, pidx);
+        return arith::DivFOp::create(nb, nl, sum, granules.count(nb, nl, pidx));
+      });
 }
 
 /// Asymmetric parameters of a granule: (scale, zero point as f32).
@@ -167,44 +233,75 @@ std::pair<Value, Value> asymmetricParams(OpBuilder &b, Location loc,
   return {scale, zeroPoint};
 }
 
-/// Ternary threshold Δ of a granule.
-Value ternaryThreshold(OpBuilder &b, Location loc, const Granules &granules,
-                       ArrayRef<Value> pidx, ThresholdAttr threshold) {
+/// Ternary threshold Δ of every granule.
+Value ternaryThresholds(OpBuilder &b, Location loc, const Granules &granules,
+                        ThresholdAttr threshold) {
   ThresholdPolicy policy =
       threshold ? threshold.getPolicy() : ThresholdPolicy::MeanAbs;
-  Value factor = f32Const(b, loc, threshold ? threshold.getFactorValue() : 0.7);
-  switch (policy) {
-  case ThresholdPolicy::Fixed:
-    return factor;
-  case ThresholdPolicy::MeanAbs:
-    return arith::MulFOp::create(b, loc, factor, meanAbs(b, loc, granules, pidx));
-  case ThresholdPolicy::MaxAbs:
-    return arith::MulFOp::create(b, loc, factor, maxAbs(b, loc, granules, pidx));
-  }
-  llvm_unreachable("unknown threshold policy");
+  double factor = threshold ? threshold.getFactorValue() : 0.7;
+  Value means;
+  if (policy == ThresholdPolicy::MeanAbs)
+    means = meanAbs(b, loc, granules);
+  auto type = RankedTensorType::get(granules.paramShape(), b.getF32Type());
+  return buildTensor(
+      b, loc, type,
+      [&](OpBuilder &nb, Location nl, ArrayRef<Value> pidx) -> Value {
+        Value f = f32Const(nb, nl, factor);
+        switch (policy) {
+        case ThresholdPolicy::Fixed:
+          return f;
+        case ThresholdPolicy::MeanAbs:
+          return arith::MulFOp::create(
+              nb, nl, f, tensor::ExtractOp::create(nb, nl, means, pidx));
+        case ThresholdPolicy::MaxAbs:
+          return arith::MulFOp::create(nb, nl, f,
+                                       maxAbs(nb, nl, granules, pidx));
+        }
+        llvm_unreachable("unknown threshold policy");
+      });
 }
 
-/// Ternary scale: mean |x| over the values above Δ, 1 if there are none.
-Value ternaryScale(OpBuilder &b, Location loc, const Granules &granules,
-                   ArrayRef<Value> pidx, Value delta) {
-  Type i64 = b.getI64Type();
-  auto sums = granules.reduce(
-      b, loc, pidx, {f32Const(b, loc, 0.0), intConst(b, loc, i64, 0)},
-      [&](OpBuilder &nb, Location nl, Value x, ValueRange it) {
+/// Ternary scale of every granule: mean |x| over the values above Δ, 1 if
+/// there are none.
+Value ternaryScales(OpBuilder &b, Location loc, const Granules &granules,
+                    Value delta) {
+  auto kept = [&](OpBuilder &nb, Location nl, Value magnitude,
+                  ArrayRef<Value> pidx) -> Value {
+    return arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::OGT, magnitude,
+                                 tensor::ExtractOp::create(nb, nl, delta, pidx));
+  };
+  // The values not above Δ stay in their lanes as 0.0f (a GPU thread adds a
+  // masked 0), so the subset sums in the granule's own lane-tree order.
+  Value sums = granules.sum(
+      b, loc,
+      [&](OpBuilder &nb, Location nl, Value x, ArrayRef<Value> pidx) -> Value {
         Value magnitude = absF(nb, nl, x);
-        Value kept = arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::OGT,
-                                           magnitude, delta);
-        Value add = arith::SelectOp::create(nb, nl, kept, magnitude,
-                                            f32Const(nb, nl, 0.0));
-        Value one = arith::ExtUIOp::create(nb, nl, i64, kept);
-        return SmallVector<Value>{arith::AddFOp::create(nb, nl, it[0], add),
-                                  arith::AddIOp::create(nb, nl, it[1], one)};
+        Value isKept = kept(nb, nl, magnitude, pidx);
+        return arith::SelectOp::create(nb, nl, isKept, magnitude,
+                                       f32Const(nb, nl, 0.0));
       });
-  Value none = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, sums[1],
-                                     intConst(b, loc, i64, 0));
-  Value count = arith::SIToFPOp::create(b, loc, b.getF32Type(), sums[1]);
-  Value mean = arith::DivFOp::create(b, loc, sums[0], count);
-  return arith::SelectOp::create(b, loc, none, f32Const(b, loc, 1.0), mean);
+  auto type = RankedTensorType::get(granules.paramShape(), b.getF32Type());
+  Type i64 = b.getI64Type();
+  return buildTensor(
+      b, loc, type, [&](OpBuilder &nb, Location nl, ArrayRef<Value> pidx) {
+        Value count =
+            granules
+                .reduce(nb, nl, pidx, {intConst(nb, nl, i64, 0)},
+                        [&](OpBuilder &cb, Location cl, Value x,
+                            ValueRange it) {
+                          Value one = arith::ExtUIOp::create(
+                              cb, cl, i64, kept(cb, cl, absF(cb, cl, x), pidx));
+                          return SmallVector<Value>{
+                              arith::AddIOp::create(cb, cl, it[0], one)};
+                        })[0];
+        Value none = arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::eq,
+                                           count, intConst(nb, nl, i64, 0));
+        Value sum = tensor::ExtractOp::create(nb, nl, sums, pidx);
+        Value mean = arith::DivFOp::create(
+            nb, nl, sum, arith::SIToFPOp::create(nb, nl, nb.getF32Type(), count));
+        return arith::SelectOp::create(nb, nl, none, f32Const(nb, nl, 1.0),
+                                       mean);
+      });
 }
 
 /// clamp(v, lo, hi) in f32, then to the integer type `type`.
@@ -245,20 +342,15 @@ struct QuantizeOpLowering : OpConversionPattern<QuantizeOp> {
     Value scale = adaptor.getScale(), zeroPoint = adaptor.getZeroPoint();
     Value delta;
     if (isTernary && (dynamic || scheme.getThreshold()))
-      delta = buildTensor(rewriter, loc, paramType,
-                          [&](OpBuilder &b, Location l, ArrayRef<Value> pidx) {
-                            return ternaryThreshold(b, l, granules, pidx,
-                                                    scheme.getThreshold());
-                          });
-    if (dynamic) {
+      delta = ternaryThresholds(rewriter, loc, granules, scheme.getThreshold());
+    if (dynamic && isBinary) {
+      scale = meanAbs(rewriter, loc, granules);
+    } else if (dynamic && isTernary) {
+      scale = ternaryScales(rewriter, loc, granules, delta);
+    } else if (dynamic) {
       scale = buildTensor(
           rewriter, loc, paramType,
           [&](OpBuilder &b, Location l, ArrayRef<Value> pidx) -> Value {
-            if (isBinary)
-              return meanAbs(b, l, granules, pidx);
-            if (isTernary)
-              return ternaryScale(b, l, granules, pidx,
-                                  tensor::ExtractOp::create(b, l, delta, pidx));
             if (asymmetric)
               return asymmetricParams(b, l, granules, pidx, type).first;
             Value amax = maxAbs(b, l, granules, pidx);

@@ -37,11 +37,21 @@ func.func @int_asymmetric_grouped(%x: tensor<2x10xf32>) -> (tensor<2x10x!bwta.in
 
 // -----
 
-// Ternary: a threshold tensor, then a scale over the values above it.
+// Ternary: a threshold tensor, then a scale over the values above it. The
+// lane partials of that sum add 0.0f in place of the values not above Δ.
 // CHECK-LABEL: func.func @ternary_max_abs
 // CHECK: %[[DELTA:.*]] = linalg.generic
 // CHECK: arith.constant 5.000000e-01 : f32
 // CHECK: arith.maximumf
+// CHECK: scf.for {{.*}} step %{{.*}} iter_args(%[[ACC:.*]] = %{{.*}}) -> (f32)
+// CHECK: %[[ABS:.*]] = math.absf
+// CHECK: tensor.extract %[[DELTA]]
+// CHECK: %[[KEPT:.*]] = arith.cmpf ogt, %[[ABS]]
+// CHECK: %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK: %[[TERM:.*]] = arith.select %[[KEPT]], %[[ABS]], %[[ZERO]] : f32
+// CHECK: arith.addf %[[ACC]], %[[TERM]]
+// CHECK: } -> tensor<4x256xf32>
+// CHECK: } -> tensor<4x1xf32>
 // CHECK: linalg.generic
 // CHECK: tensor.extract %[[DELTA]]
 // CHECK: arith.cmpf ogt
@@ -56,13 +66,44 @@ func.func @ternary_max_abs(%x: tensor<4x9xf32>) -> (tensor<4x9x!bwta.ternary>, t
 
 // -----
 
-// Per-tensor scales are rank-0 tensors; the granule loop covers every row.
+// Per-tensor scales are rank-0 tensors. mean |x| sums in the lane-tree order
+// of docs/Semantics.md: lane l adds the row-major values l, l + 256, ... from
+// 0.0f, then each tree level adds lane l + s to lane l (s = 128 .. 1).
 // CHECK-LABEL: func.func @binary_per_tensor
-// CHECK-SAME: -> (tensor<2x3x5xi8>, tensor<f32>)
+// CHECK-SAME: (%[[X:.*]]: tensor<2x3x5xf32>) -> (tensor<2x3x5xi8>, tensor<f32>)
+// CHECK: %[[LANE:.*]] = linalg.index 0 : index
+// CHECK: %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK: %[[C256:.*]] = arith.constant 256 : index
+// CHECK: %[[N:.*]] = arith.muli
+// CHECK: scf.for %[[I:.*]] = %[[LANE]] to %[[N]] step %[[C256]] iter_args(%[[ACC:.*]] = %[[ZERO]]) -> (f32)
+// CHECK: arith.remui %[[I]]
+// CHECK: %[[V:.*]] = tensor.extract %[[X]]
+// CHECK: %[[ABS:.*]] = math.absf %[[V]]
+// CHECK: arith.addf %[[ACC]], %[[ABS]]
+// CHECK: } -> tensor<256xf32>
+// CHECK: %[[L:.*]] = linalg.index 0 : index
+// CHECK: %[[C128:.*]] = arith.constant 128 : index
+// CHECK: %[[R:.*]] = arith.addi %[[L]], %[[C128]]
+// CHECK: %[[A:.*]] = tensor.extract %{{.*}}[%[[L]]] : tensor<256xf32>
+// CHECK: %[[B:.*]] = tensor.extract %{{.*}}[%[[R]]] : tensor<256xf32>
+// CHECK: arith.addf %[[A]], %[[B]]
+// CHECK: } -> tensor<128xf32>
+// CHECK: arith.constant 64 : index
+// CHECK: } -> tensor<64xf32>
+// CHECK: arith.constant 32 : index
+// CHECK: } -> tensor<32xf32>
+// CHECK: arith.constant 16 : index
+// CHECK: } -> tensor<16xf32>
+// CHECK: arith.constant 8 : index
+// CHECK: } -> tensor<8xf32>
+// CHECK: arith.constant 4 : index
+// CHECK: } -> tensor<4xf32>
+// CHECK: arith.constant 2 : index
+// CHECK: } -> tensor<2xf32>
+// CHECK: arith.constant 1 : index
+// CHECK: } -> tensor<1xf32>
 // CHECK: linalg.generic {{.*}} iterator_types = []
-// CHECK: scf.for
-// CHECK: arith.remui
-// CHECK: scf.for
+// CHECK: arith.divf
 // CHECK: arith.cmpf oge
 func.func @binary_per_tensor(%x: tensor<2x3x5xf32>) -> (tensor<2x3x5x!bwta.binary>, tensor<f32>) {
   %q, %s = bwta.quantize %x {scheme = #bwta.scheme<granularity = per_tensor>} : tensor<2x3x5xf32> -> tensor<2x3x5x!bwta.binary>, tensor<f32>
