@@ -7,6 +7,7 @@
 #include "LoweringUtils.h"
 
 #include "bwta/Conversion/Passes.h"
+#include "bwta/Conversion/WeightResolver.h"
 #include "bwta/Support/Safetensors.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -30,14 +31,8 @@ class ReferenceTypeConverter : public TypeConverter {
 public:
   ReferenceTypeConverter() {
     addConversion([](Type type) { return type; });
-    addConversion([](RankedTensorType type) -> Type {
-      if (std::optional<PackedGeometry> geometry = getPackedGeometry(type))
-        return geometry->storageType(type.getContext());
-      if (auto quantized = dyn_cast<QuantizedType>(type.getElementType()))
-        return RankedTensorType::get(type.getShape(),
-                                     getLevelStorageType(quantized));
-      return type;
-    });
+    addConversion(
+        [](RankedTensorType type) -> Type { return getReferenceStorageType(type); });
   }
 };
 

@@ -1,0 +1,68 @@
+//===- WeightResolver.h - bwta.weight values from safetensors ---*- C++ -*-===//
+//
+// One implementation of "what a weight holds" for every consumer: the CPU
+// reference folds it into constants, bwta-compile writes it into a bundle's
+// WEIGHTS section. Sharing it means the two can never disagree on a bit of
+// a packed word or on a derived popcount (docs/Semantics.md "bwta.weight",
+// "bwta.pack", "bwta.plane_popcount"; docs/GPU.md "Weight globals").
+//
+//===----------------------------------------------------------------------===//
+#ifndef BWTA_CONVERSION_WEIGHTRESOLVER_H
+#define BWTA_CONVERSION_WEIGHTRESOLVER_H
+
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Diagnostics.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
+
+#include <optional>
+#include <vector>
+
+namespace bwta {
+
+struct SafetensorsTensor;
+class SafetensorsFile;
+
+using EmitErrorFn = llvm::function_ref<mlir::InFlightDiagnostic()>;
+
+/// The safetensors dtype a weight of `elementType` is stored as: F32, F16,
+/// BF16 for floats, I8 or I16 for the levels of a quantized type; empty if a
+/// weight cannot have that element type.
+std::string getWeightDtype(mlir::Type elementType);
+
+/// Looks up weight `name` of bwta type `type` in `file` (read from `path`)
+/// and checks its dtype, shape and, for quantized types, every level.
+/// Reports what is wrong through `emitError` (which names the op) and
+/// returns null.
+const SafetensorsTensor *findWeight(const SafetensorsFile *file,
+                                    llvm::StringRef path, llvm::StringRef name,
+                                    mlir::RankedTensorType type,
+                                    EmitErrorFn emitError);
+
+/// The type the CPU reference holds a value of bwta tensor type `type` in
+/// (a weight's constant included): packed words `[P][RT][KT][R][T] x iW` for
+/// a packed type, levels (i8, i16 for 8-bit unsigned/balanced) for an
+/// unpacked quantized type, the type itself otherwise.
+mlir::RankedTensorType getReferenceStorageType(mlir::RankedTensorType type);
+
+/// The value of a weight that findWeight accepted, as little-endian bytes
+/// of getReferenceStorageType(type), row-major. Packing happens here, at
+/// compile time, instead of at inference time.
+std::vector<char> getWeightStorage(mlir::RankedTensorType type,
+                                   const SafetensorsTensor &tensor);
+
+/// `bwta.plane_popcount` (with `groupSize`, if set) of a weight of `type`
+/// whose storage getWeightStorage returned: i32 `[P]([G])[rows...]`.
+/// `type` must be quantized, and with a group size on a packed type the
+/// group size must be a multiple of the word size (what the op's verifier
+/// requires); otherwise returns nullopt.
+std::optional<std::vector<int32_t>>
+getPlanePopcounts(mlir::RankedTensorType type, llvm::ArrayRef<char> storage,
+                  std::optional<int64_t> groupSize);
+
+/// The shape of getPlanePopcounts' result.
+llvm::SmallVector<int64_t> getPlanePopcountShape(mlir::RankedTensorType type,
+                                                 std::optional<int64_t> groupSize);
+
+} // namespace bwta
+
+#endif // BWTA_CONVERSION_WEIGHTRESOLVER_H
