@@ -9,7 +9,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 bwta_setup
 bwta_configure
-bwta_build bwta-opt BWTAUnitTests
+bwta_build bwta-opt bwta-compile bwta-bundle-info BWTAUnitTests
 
 bwta_log "Running the tests"
 log="$BUILD_DIR/test-results.log"

@@ -26,5 +26,6 @@ llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 
 tool_dirs = [config.bwta_tools_dir, config.mlir_tools_dir, config.llvm_tools_dir]
-tools = ["bwta-opt", "mlir-runner", ToolSubst("%python", config.python_executable)]
+tools = ["bwta-opt", "bwta-compile", "bwta-bundle-info", "mlir-runner",
+         ToolSubst("%python", config.python_executable)]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
