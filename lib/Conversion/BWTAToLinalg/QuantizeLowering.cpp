@@ -139,10 +139,12 @@ struct Granules {
         b, loc, levelType(kSumLanes),
         [&](OpBuilder &nb, Location nl, ArrayRef<Value> indices) -> Value {
           ArrayRef<Value> pidx = indices.drop_back();
+          Value end = size(nb, nl, pidx);
+          Value step = indexConst(nb, nl, kSumLanes);
+          Value zero = f32Const(nb, nl, 0.0);
           // A lane past the granule's end runs no iteration: 0.0f.
           auto lane = scf::ForOp::create(
-              nb, nl, indices.back(), size(nb, nl, pidx),
-              indexConst(nb, nl, kSumLanes), ValueRange{f32Const(nb, nl, 0.0)},
+              nb, nl, indices.back(), end, step, ValueRange{zero},
               [&](OpBuilder &fb, Location fl, Value i, ValueRange it) {
                 Value t = term(fb, fl, valueAt(fb, fl, pidx, i), pidx);
                 scf::YieldOp::create(

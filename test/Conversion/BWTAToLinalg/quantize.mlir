@@ -72,9 +72,9 @@ func.func @ternary_max_abs(%x: tensor<4x9xf32>) -> (tensor<4x9x!bwta.ternary>, t
 // CHECK-LABEL: func.func @binary_per_tensor
 // CHECK-SAME: (%[[X:.*]]: tensor<2x3x5xf32>) -> (tensor<2x3x5xi8>, tensor<f32>)
 // CHECK: %[[LANE:.*]] = linalg.index 0 : index
-// CHECK: %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
-// CHECK: %[[C256:.*]] = arith.constant 256 : index
 // CHECK: %[[N:.*]] = arith.muli
+// CHECK: %[[C256:.*]] = arith.constant 256 : index
+// CHECK: %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
 // CHECK: scf.for %[[I:.*]] = %[[LANE]] to %[[N]] step %[[C256]] iter_args(%[[ACC:.*]] = %[[ZERO]]) -> (f32)
 // CHECK: arith.remui %[[I]]
 // CHECK: %[[V:.*]] = tensor.extract %[[X]]
