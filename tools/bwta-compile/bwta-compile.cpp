@@ -164,6 +164,9 @@ LogicalResult compileBuffer(std::unique_ptr<llvm::MemoryBuffer> buffer,
   context.printOpOnDiagnostic(false);
   llvm::SourceMgr sourceMgr;
   sourceMgr.AddNewSourceBuffer(std::move(buffer), llvm::SMLoc());
+  // Some passes report an error and carry on (gpu-module-to-binary with a
+  // --toolkit that does not exist, say): any error fails the compile.
+  bool sawError = false;
   auto run = [&]() -> LogicalResult {
     OwningOpRef<ModuleOp> module =
         parseSourceFile<ModuleOp>(sourceMgr, &context);
@@ -176,13 +179,21 @@ LogicalResult compileBuffer(std::unique_ptr<llvm::MemoryBuffer> buffer,
         failed(compileKernels(program.kernelModule, format, toolkit, writer)))
       return failure();
     writer.setManifest(formatManifest(*manifest));
+    if (sawError)
+      return failure();
     std::string error;
-    if (!writer.write(outputPath, error))
-      return emitError(UnknownLoc::get(&context)) << error;
+    if (!writer.write(outputPath, error)) {
+      fail(error);
+      return failure();
+    }
     return success();
   };
   if (!verifyDiagnostics) {
     SourceMgrDiagnosticHandler handler(sourceMgr, &context);
+    context.getDiagEngine().registerHandler([&](Diagnostic &diag) {
+      sawError |= diag.getSeverity() == DiagnosticSeverity::Error;
+      return failure(); // on to the handler that prints it
+    });
     return run();
   }
   SourceMgrDiagnosticVerifierHandler handler(sourceMgr, &context);
@@ -209,5 +220,5 @@ int main(int argc, char **argv) {
                      raw_ostream &) { return compileBuffer(std::move(chunk), registry); };
   if (!splitInputFile)
     return failed(compileBuffer(std::move(input), registry));
-  return failed(splitAndProcessBuffer(std::move(input), process, llvm::outs()));
+  return failed(splitAndProcessBuffer(std::move(input), process, llvm::nulls()));
 }
