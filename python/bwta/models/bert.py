@@ -128,6 +128,19 @@ class Bert(nn.Module):
         sd = {k.removeprefix("bert."): v.float() for k, v in load_file(str(directory / "model.safetensors")).items()}
         return Bert(cfg, sd)
 
+    def hf_state_dict(self) -> dict:
+        """The weights under their Hugging Face `BertModel` names."""
+        sd = {"embeddings.word_embeddings.weight": self.word.weight,
+              "embeddings.position_embeddings.weight": self.pos.weight,
+              "embeddings.token_type_embeddings.weight": self.token_type.weight,
+              "embeddings.LayerNorm.weight": self.ln.weight, "embeddings.LayerNorm.bias": self.ln.bias}
+        for i, layer in enumerate(self.layers):
+            for name, ln in (("attention.output.LayerNorm", layer.ln1), ("output.LayerNorm", layer.ln2)):
+                sd[f"encoder.layer.{i}.{name}.weight"], sd[f"encoder.layer.{i}.{name}.bias"] = ln.weight, ln.bias
+            for lin in (layer.query, layer.key, layer.value, layer.attn_out, layer.up, layer.down):
+                sd[lin.name], sd[lin.name[: -len("weight")] + "bias"] = lin.weight, lin.bias
+        return {k: v.detach() for k, v in sd.items()}
+
     def inputs(self, ids: torch.Tensor, attention_mask: torch.Tensor):
         """(input of the first layer, additive attention mask): what every layer takes."""
         positions = torch.arange(ids.shape[1], device=ids.device)

@@ -116,6 +116,8 @@ class Llama(nn.Module):
     def hf_state_dict(self) -> dict:
         out = {}
         for k, v in self.state_dict().items():
+            if k.startswith("smsq."):  # training state (bwta.smsq), not weights
+                continue
             for a, b in self._RENAME:
                 if k.startswith(b):
                     k = a + k[len(b):]
