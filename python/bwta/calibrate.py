@@ -34,7 +34,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from . import schemes
-from .nn import QLinear, linears
+from .nn import linears
 
 
 def is_down_projection(name: str) -> bool:

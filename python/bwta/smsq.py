@@ -34,7 +34,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .nn import QLinear, linears
+from .nn import linears
 from .ste import quantizer
 
 

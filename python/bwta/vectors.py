@@ -263,17 +263,23 @@ def find_tools(bwta_opt=None, mlir_runner=None):
     return bwta_opt, mlir_runner
 
 
+def run_mlir(program, weights, bwta_opt, mlir_runner, passes=()) -> str:
+    """`bwta-opt PROGRAM PASSES... --bwta-cpu-reference=weights=W | mlir-runner`:
+    the program's printed output. Raises RuntimeError with bwta-opt's message."""
+    libdir = Path(mlir_runner).resolve().parent.parent / "lib"
+    libs = ",".join(str(libdir / f) for f in ("libmlir_runner_utils.so", "libmlir_c_runner_utils.so"))
+    lowered = subprocess.run([bwta_opt, str(program), *passes, f"--bwta-cpu-reference=weights={weights}"],
+                             capture_output=True, text=True)
+    if lowered.returncode:
+        raise RuntimeError(f"bwta-opt failed on {program}:\n{lowered.stderr}")
+    return subprocess.run([mlir_runner, "-e", "main", "-entry-point-result=void", f"-shared-libs={libs}"],
+                          input=lowered.stdout, check=True, capture_output=True, text=True).stdout
+
+
 def run_reference(directory, bwta_opt, mlir_runner) -> list:
     """Runs quantize.mlir on vectors.safetensors; returns the printed arrays in order."""
     directory = Path(directory)
-    libdir = Path(mlir_runner).resolve().parent.parent / "lib"
-    libs = ",".join(str(libdir / f) for f in ("libmlir_runner_utils.so", "libmlir_c_runner_utils.so"))
-    lowered = subprocess.run(
-        [bwta_opt, str(directory / "quantize.mlir"),
-         f"--bwta-cpu-reference=weights={directory / 'vectors.safetensors'}"],
-        check=True, capture_output=True, text=True).stdout
-    ran = subprocess.run([mlir_runner, "-e", "main", "-entry-point-result=void", f"-shared-libs={libs}"],
-                         input=lowered, check=True, capture_output=True, text=True).stdout
+    ran = run_mlir(directory / "quantize.mlir", directory / "vectors.safetensors", bwta_opt, mlir_runner)
     arrays = []
     for block in ran.split("Unranked Memref")[1:]:
         sizes = re.search(r"sizes = \[([^\]]*)\]", block).group(1)

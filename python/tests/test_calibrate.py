@@ -3,7 +3,7 @@ docs/Calibration.md, and the compiler applies it as python does."""
 
 import copy
 import json
-import subprocess
+import re
 
 import pytest
 import torch
@@ -111,17 +111,9 @@ def test_compiler_applies_the_file_as_python_does(calibrated, tmp_path, scheme):
     (tmp_path / "m.mlir").write_text(_mlir_linear(5, lin.in_features, lin.out_features, lin.name))
     pipeline = (f"-bwta-distribution-correction=calibration={tmp_path / 'calib.json'}" if scheme == "fp" else
                 f"-bwta-quantize-pipeline=scheme={scheme} calibration={tmp_path / 'calib.json'}")
-    lowered = subprocess.run([bwta_opt, str(tmp_path / "m.mlir"), pipeline,
-                              f"--bwta-cpu-reference=weights={tmp_path / 'w.safetensors'}"],
-                             capture_output=True, text=True)
-    assert lowered.returncode == 0, lowered.stderr
-    lowered = lowered.stdout
-    libdir = vectors.Path(runner).resolve().parent.parent / "lib"
-    out = subprocess.run([runner, "-e", "main", "-entry-point-result=void",
-                          f"-shared-libs={libdir / 'libmlir_runner_utils.so'},{libdir / 'libmlir_c_runner_utils.so'}"],
-                         input=lowered, check=True, capture_output=True, text=True).stdout
-    got = torch.tensor([float(v) for v in vectors.re.findall(r"-?\d+\.?\d*(?:e[-+]?\d+)?",
-                                                              out.split("data =", 1)[1])]).view(5, -1)
+    out = vectors.run_mlir(tmp_path / "m.mlir", tmp_path / "w.safetensors", bwta_opt, runner, [pipeline])
+    got = torch.tensor([float(v) for v in re.findall(r"-?\d+\.?\d*(?:e[-+]?\d+)?",
+                                                     out.split("data =", 1)[1])]).view(5, -1)
     ref = _unclipped(lin, w)
     layer = torch.nn.Module()
     layer.lin = ref
