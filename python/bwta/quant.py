@@ -218,7 +218,7 @@ def _by_granule(x: torch.Tensor, scheme: Scheme, fn):
 
 def ternary_delta(a: torch.Tensor, threshold: Threshold) -> torch.Tensor:
     """Δ per row of a granule matrix `a` [R, n]."""
-    f = torch.tensor(threshold.factor, dtype=F32)
+    f = torch.tensor(threshold.factor, dtype=F32, device=a.device)
     if threshold.policy == "fixed":
         return f.expand(a.shape[0]).clone()
     absa = a.abs()
@@ -259,9 +259,9 @@ def quantize(x: torch.Tensor, qtype: QType, scheme: Scheme = Scheme(),
 
         def fn(a):
             t, mask = _ternary_levels(a, ternary_delta(a, threshold))
-            total = lane_sum(torch.where(mask, a.abs(), torch.zeros((), dtype=F32)))
+            total = lane_sum(torch.where(mask, a.abs(), 0.0))
             count = mask.sum(dim=1).to(F32)
-            alpha = torch.where(count > 0, total / count, torch.ones((), dtype=F32))
+            alpha = torch.where(count > 0, total / count, 1.0)
             return t, alpha, None
         return _by_granule(x, scheme, fn)
     qmin, qmax = qtype.qmin, qtype.qmax
@@ -271,7 +271,7 @@ def quantize(x: torch.Tensor, qtype: QType, scheme: Scheme = Scheme(),
 
         def fn(a):
             s = a.abs().amax(dim=1) / torch.tensor(float(qmax), dtype=F32)
-            s = torch.where(s == 0, torch.ones((), dtype=F32), s)
+            s = torch.where(s == 0, 1.0, s)
             q = _clamp(torch.round(a / s[:, None]), qmin, qmax)
             return q.to(torch.int32), s, None
         return _by_granule(x, scheme, fn)
@@ -279,7 +279,7 @@ def quantize(x: torch.Tensor, qtype: QType, scheme: Scheme = Scheme(),
     def fn(a):
         lo, hi = a.amin(dim=1), a.amax(dim=1)
         s = (hi - lo) / torch.tensor(float(qmax - qmin), dtype=F32)
-        s = torch.where(s == 0, torch.ones((), dtype=F32), s)
+        s = torch.where(s == 0, 1.0, s)
         zf = _clamp(torch.tensor(float(qmin), dtype=F32) - torch.round(lo / s), -2.0 ** 30, 2.0 ** 30)
         q = _clamp(torch.round(a / s[:, None]) + zf[:, None], qmin, qmax)
         return q.to(torch.int32), s, zf.to(torch.int32)

@@ -102,7 +102,7 @@ def prepare(model: nn.Module, cfg: SMSQConfig) -> nn.Module:
         for part, specs in (("q", cfg.qkv), ("k", cfg.qkv), ("p", cfg.probs), ("v", cfg.qkv)):
             staged[f"layers/{i}/attn/{part}"] = Staged(specs, cfg.align)
             setattr(aq, part, staged[f"layers/{i}/attn/{part}"].forward)
-    model.smsq = staged
+    model.smsq = staged.to(next(model.parameters()).device)
     return model
 
 

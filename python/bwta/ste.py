@@ -58,7 +58,7 @@ def _minmax_asymmetric(x: torch.Tensor, qtype: QType) -> torch.Tensor:
     f32 = torch.float32
     lo, hi = x.amin(dim=-1, keepdim=True), x.amax(dim=-1, keepdim=True)
     s = (hi - lo) / torch.tensor(float(qtype.qmax - qtype.qmin), dtype=f32)
-    s = torch.where(s == 0, torch.ones((), dtype=f32), s)
+    s = torch.where(s == 0, 1.0, s)
     zp = torch.clamp(torch.tensor(float(qtype.qmin), dtype=f32) - ste_round(lo / s), -2.0 ** 30, 2.0 ** 30)
     q = torch.clamp(ste_round(x / s) + zp, float(qtype.qmin), float(qtype.qmax))
     return (q - zp) * s
