@@ -504,6 +504,9 @@ LogicalResult HostLowering::run(func::FuncOp func) {
   for (unsigned i = 0; i < func.getNumArguments(); ++i)
     if (Attribute name = func.getArgAttr(i, "bwta.name"))
       hostFunc.setArgAttr(i, "bwta.name", name);
+  for (unsigned i = 0; i < func.getNumResults(); ++i)
+    if (Attribute name = func.getResultAttr(i, "bwta.name"))
+      hostFunc.setArgAttr(func.getNumArguments() + i, "bwta.name", name);
   Block *entry = hostFunc.addEntryBlock();
   host.emplace(entry, entry->begin());
   for (auto [arg, memref] : llvm::zip(func.getArguments(), entry->getArguments()))

@@ -12,7 +12,7 @@
 // CHECK-DAG: memref.global "private" constant @b : memref<21xf32> {{.*}}bwta.weight = "b", bwta.weight_type = tensor<21xf32>}
 
 // CHECK-LABEL: func.func @bwta_linear(
-// CHECK-SAME: %[[X:.*]]: memref<37x700xf32> {bwta.name = "x"}, %[[Y:.*]]: memref<37x21xf32>)
+// CHECK-SAME: %[[X:.*]]: memref<37x700xf32> {bwta.name = "x"}, %[[Y:.*]]: memref<37x21xf32> {bwta.name = "y"})
 // CHECK-SAME: attributes {bwta.num_outputs = 1 : i64}
 // CHECK-DAG: %[[XF:.*]] = memref.collapse_shape %[[X]] {{\[\[}}0, 1]] : memref<37x700xf32> into memref<25900xf32>
 // 37 rows padded to 48: 2 planes × 3 row tiles × 3 K tiles × 128 words.
@@ -45,7 +45,7 @@
 // PTX-SAME: cvt.rn.f16.f32
 // PTX-NOT: fma
 // PTX-NOT: xor.popc
-func.func @bwta_linear(%x: tensor<37x700xf32> {bwta.name = "x"}) -> tensor<37x21xf32> {
+func.func @bwta_linear(%x: tensor<37x700xf32> {bwta.name = "x"}) -> (tensor<37x21xf32> {bwta.name = "y"}) {
   %t, %st = bwta.quantize %x {scheme = #bwta.scheme<granularity = per_token, threshold = #bwta.threshold<mean_abs, 0.7>>}
       : tensor<37x700xf32> -> tensor<37x700x!bwta.ternary>, tensor<37xf32>
   %w = bwta.weight "w" : tensor<21x700x!bwta.binary>
