@@ -9,6 +9,7 @@
 #include "Kernels.h"
 
 #include "bwta/Conversion/Passes.h"
+#include "bwta/Conversion/WeightResolver.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/SymbolTable.h"
@@ -39,29 +40,11 @@ std::optional<unsigned> smVersion(StringRef chip) {
   return version;
 }
 
-/// Number of storage elements of a value of `type` in a buffer (words for
-/// packed tensors, levels for quantized ones, elements otherwise).
-int64_t storageSize(RankedTensorType type) {
-  PackedLayoutAttr layout = getPackedLayout(type);
-  if (!layout)
-    return type.getNumElements();
-  ArrayRef<int64_t> shape = type.getShape();
-  bool planeTensor = !isa<QuantizedType>(type.getElementType());
-  int64_t rows = 1;
-  for (int64_t size : shape.drop_back().drop_front(planeTensor ? 1 : 0))
-    rows *= size;
-  int64_t wordsPerRow = llvm::divideCeil(shape.back(), layout.getWord());
-  return int64_t(layout.getPlanes()) * llvm::divideCeil(rows, layout.getTileRows()) *
-         layout.getTileRows() *
-         llvm::divideCeil(wordsPerRow, layout.getTileWords()) * layout.getTileWords();
-}
-
-Type storageElementType(RankedTensorType type) {
-  if (PackedLayoutAttr layout = getPackedLayout(type))
-    return IntegerType::get(type.getContext(), layout.getWord());
-  if (auto quantized = dyn_cast<QuantizedType>(type.getElementType()))
-    return getLevelStorageType(quantized);
-  return type.getElementType();
+/// The 1-D buffer type holding a value of `type`: the storage the CPU
+/// reference and bwta-compile use (packed words, levels or the elements).
+MemRefType getBufferType(RankedTensorType type) {
+  RankedTensorType storage = getReferenceStorageType(type);
+  return MemRefType::get({storage.getNumElements()}, storage.getElementType());
 }
 
 /// Checks the packed operands of a plane matmul against the m16n8k256
@@ -183,10 +166,14 @@ private:
   /// The 1-D buffer holding `value` (a view of an argument if needed).
   FailureOr<Value> buffer(Operation *user, Value value);
   /// The buffer `value` is computed into: its output argument if the
-  /// function returns it, else a new allocation.
+  /// function returns it, else a new allocation (also for a null value).
   Value destination(Value value, Type elementType, int64_t size);
   Value flatten(Value memref);
   Value weightGlobal(WeightOp op, StringRef derive);
+  /// Appends the kernel `build` makes to the kernel module (uniquely named).
+  Kernel addKernel(function_ref<Kernel(OpBuilder &)> build);
+  /// A plane GEMM kernel with the tiling of the pass options or the shape.
+  Kernel addGemmKernel(Location at, StringRef name, const PlaneGemmSpec &spec);
   void launch(const Kernel &kernel, ValueRange args);
   Value root(Value value);
 
@@ -248,14 +235,10 @@ Value HostLowering::weightGlobal(WeightOp op, StringRef derive) {
   if (Value existing = globals.lookup(key))
     return existing;
   RankedTensorType type = op.getResult().getType();
-  MemRefType memrefType;
-  if (derive.empty()) {
-    memrefType = MemRefType::get({storageSize(type)}, storageElementType(type));
-  } else {
-    int64_t rows = 1;
-    for (int64_t size : type.getShape().drop_back())
-      rows *= size;
-    memrefType = MemRefType::get({int64_t(*getNumPlanes(type)) * rows},
+  MemRefType memrefType = getBufferType(type);
+  if (!derive.empty()) {
+    SmallVector<int64_t> shape = getPlanePopcountShape(type, std::nullopt);
+    memrefType = MemRefType::get({ShapedType::getNumElements(shape)},
                                  IntegerType::get(op.getContext(), 32));
   }
   OpBuilder b(module.getBodyRegion());
@@ -275,6 +258,22 @@ Value HostLowering::weightGlobal(WeightOp op, StringRef derive) {
                                              FlatSymbolRefAttr::get(global));
   globals[key] = result;
   return result;
+}
+
+Kernel HostLowering::addKernel(function_ref<Kernel(OpBuilder &)> build) {
+  OpBuilder b(kernels.getBodyRegion());
+  b.setInsertionPointToEnd(kernels.getBody());
+  Kernel kernel = build(b);
+  kernelSymbols.insert(kernel.func);
+  return kernel;
+}
+
+Kernel HostLowering::addGemmKernel(Location at, StringRef name,
+                                   const PlaneGemmSpec &spec) {
+  Tiling tiling = pass.tilingFor(spec.lhsPlanes * spec.rhsPlanes,
+                                 llvm::divideCeil(spec.m, 16), spec.kTiles());
+  return addKernel(
+      [&](OpBuilder &b) { return buildPlaneGemmKernel(b, at, name, spec, tiling); });
 }
 
 void HostLowering::launch(const Kernel &kernel, ValueRange args) {
@@ -326,23 +325,19 @@ LogicalResult HostLowering::lowerQuantize(QuantizeOp op) {
   FailureOr<Value> input = buffer(op, op.getInput());
   if (failed(input))
     return failure();
-  OpBuilder kb(kernels.getBodyRegion());
-  kb.setInsertionPointToEnd(kernels.getBody());
-  Kernel kernel = buildQuantizePackKernel(kb, op.getLoc(), "quantize_pack", spec);
-  kernelSymbols.insert(kernel.func);
+  Kernel kernel = addKernel([&](OpBuilder &b) {
+    return buildQuantizePackKernel(b, op.getLoc(), "quantize_pack", spec);
+  });
 
   Type i32 = host->getI32Type(), f32 = host->getF32Type();
   Value words = destination(op.getResult(), i32, spec.words());
   Value popcounts = memref::AllocOp::create(
       *host, loc, MemRefType::get({spec.planes() * spec.m}, i32));
-  Value scale = op.getResultScale()
-                    ? destination(op.getResultScale(), f32, spec.m)
-                    : memref::AllocOp::create(*host, loc, MemRefType::get({spec.m}, f32));
+  // The kernel writes the scale (and zero point) even if nothing reads it.
+  Value scale = destination(op.getResultScale(), f32, spec.m);
   SmallVector<Value> args{*input, words, popcounts, scale};
   if (spec.asymmetric()) {
-    Value zp = op.getResultZeroPoint()
-                   ? destination(op.getResultZeroPoint(), i32, spec.m)
-                   : memref::AllocOp::create(*host, loc, MemRefType::get({spec.m}, i32));
+    Value zp = destination(op.getResultZeroPoint(), i32, spec.m);
     args.push_back(zp);
     if (op.getResultZeroPoint())
       buffers[op.getResultZeroPoint()] = zp;
@@ -383,13 +378,7 @@ LogicalResult HostLowering::lowerPlaneMatmul(PlaneMatmulOp op) {
   if (failed(lhs) || failed(rhs))
     return failure();
   PlaneGemmSpec spec = gemmSpec(op);
-  OpBuilder kb(kernels.getBodyRegion());
-  kb.setInsertionPointToEnd(kernels.getBody());
-  Kernel kernel =
-      buildPlaneGemmKernel(kb, op.getLoc(), "plane_matmul", spec,
-                           pass.tilingFor(spec.lhsPlanes * spec.rhsPlanes,
-                                          llvm::divideCeil(spec.m, 16), spec.kTiles()));
-  kernelSymbols.insert(kernel.func);
+  Kernel kernel = addGemmKernel(op.getLoc(), "plane_matmul", spec);
   Value out = destination(op.getResult(), host->getI32Type(),
                           op.getResult().getType().getNumElements());
   launch(kernel, {*lhs, *rhs, out});
@@ -431,13 +420,7 @@ LogicalResult HostLowering::lowerEpilogue(BTCEpilogueOp op) {
       return failure();
     args.push_back(*buf);
   }
-  OpBuilder kb(kernels.getBodyRegion());
-  kb.setInsertionPointToEnd(kernels.getBody());
-  Kernel kernel = buildPlaneGemmKernel(
-      kb, op.getLoc(), "linear", spec,
-      pass.tilingFor(spec.lhsPlanes * spec.rhsPlanes, llvm::divideCeil(spec.m, 16),
-                     spec.kTiles()));
-  kernelSymbols.insert(kernel.func);
+  Kernel kernel = addGemmKernel(op.getLoc(), "linear", spec);
   Value out = destination(op.getResult(), resultType.getElementType(),
                           resultType.getNumElements());
   args.push_back(out);
@@ -487,7 +470,7 @@ LogicalResult HostLowering::run(func::FuncOp func) {
     auto tensor = dyn_cast<RankedTensorType>(type);
     if (tensor && tensor.hasStaticShape() && getPackedLayout(tensor)) {
       // Packed planes travel as their storage words.
-      argTypes.push_back(MemRefType::get({storageSize(tensor)}, storageElementType(tensor)));
+      argTypes.push_back(getBufferType(tensor));
       continue;
     }
     if (!tensor || !tensor.hasStaticShape() || isa<QuantizedType>(tensor.getElementType()) ||
@@ -554,8 +537,7 @@ void ConvertBWTAToGPUPass::runOnOperation() {
     if (failed(lowering.run(func)))
       return signalPassFailure();
   }
-  numKernels = std::distance(kernels.getOps<gpu::GPUFuncOp>().begin(),
-                             kernels.getOps<gpu::GPUFuncOp>().end());
+  numKernels = llvm::range_size(kernels.getOps<gpu::GPUFuncOp>());
 }
 
 } // namespace

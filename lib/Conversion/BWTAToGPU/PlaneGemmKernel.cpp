@@ -73,6 +73,10 @@ GemmArgs bindArgs(gpu::GPUFuncOp func, const PlaneGemmSpec &spec) {
   return a;
 }
 
+/// `v` modulo 2^32 as a signed value: compile-time terms of the wrapping
+/// int32 epilogue.
+int64_t wrapToInt32(int64_t v) { return int32_t(uint32_t(uint64_t(v))); }
+
 /// Integer and float terms of one output row (or column) of the epilogue:
 /// Σ of the operand's values over K, its zero point and its scale.
 struct SideTerms {
@@ -85,11 +89,10 @@ struct SideTerms {
 SideTerms loadSide(KernelBuilder &kb, Value row, int64_t rows, int64_t planes,
                    QuantizedType type, int64_t k, Value popcount, ParamKind scaleKind,
                    Value scale, ParamKind zpKind, Value zeroPoint) {
-  auto truncate = [](int64_t v) { return int64_t(int32_t(uint32_t(uint64_t(v)))); };
-  Value sum = kb.i32(truncate(k * type.getPlaneOffset()));
+  Value sum = kb.i32(wrapToInt32(k * type.getPlaneOffset()));
   for (int64_t i = 0; i < planes; ++i) {
     Value count = kb.load(popcount, kb.add(row, i * rows));
-    sum = kb.add(sum, kb.mul(count, truncate(type.getPlaneCoefficient(i))));
+    sum = kb.add(sum, kb.mul(count, wrapToInt32(type.getPlaneCoefficient(i))));
   }
   auto param = [&](ParamKind kind, Value memref) -> Value {
     if (kind == ParamKind::None)
@@ -260,7 +263,6 @@ Kernel gpu_kernels::buildPlaneGemmKernel(OpBuilder &b, Location loc,
         colTerms.push_back(terms);
       }
   }
-  auto truncate = [](int64_t v) { return int64_t(int32_t(uint32_t(uint64_t(v)))); };
   for (int64_t r = 0; r < wr; ++r)
     for (int64_t c = 0; c < wc; ++c)
       for (int64_t e = 0; e < 4; ++e) {
@@ -280,17 +282,17 @@ Kernel gpu_kernels::buildPlaneGemmKernel(OpBuilder &b, Location loc,
           const SideTerms &x = rowTerms[r * 2 + e / 2];
           const SideTerms &w = colTerms[c * 2 + e % 2];
           int64_t ox = epi->lhsType.getPlaneOffset(), ow = epi->rhsType.getPlaneOffset();
-          Value dot = kb.i32(truncate(-epi->k * ox * ow));
+          Value dot = kb.i32(wrapToInt32(-epi->k * ox * ow));
           if (ox)
-            dot = kb.add(dot, kb.mul(w.sum, truncate(ox)));
+            dot = kb.add(dot, kb.mul(w.sum, wrapToInt32(ox)));
           if (ow)
-            dot = kb.add(dot, kb.mul(x.sum, truncate(ow)));
+            dot = kb.add(dot, kb.mul(x.sum, wrapToInt32(ow)));
           for (int64_t i = 0; i < pa; ++i)
             for (int64_t j = 0; j < pb; ++j) {
               int64_t coefficient = epi->lhsType.getPlaneCoefficient(i) *
                                     epi->rhsType.getPlaneCoefficient(j);
               dot = kb.add(dot, kb.mul(acc[accIndex(r, c, i, j, e)],
-                                       truncate(coefficient)));
+                                       wrapToInt32(coefficient)));
             }
           Value acc = dot;
           if (w.zeroPoint)
@@ -298,7 +300,7 @@ Kernel gpu_kernels::buildPlaneGemmKernel(OpBuilder &b, Location loc,
           if (x.zeroPoint)
             acc = kb.sub(acc, kb.mul(x.zeroPoint, w.sum));
           if (x.zeroPoint && w.zeroPoint)
-            acc = kb.add(acc, kb.mul(kb.mul(x.zeroPoint, w.zeroPoint), truncate(epi->k)));
+            acc = kb.add(acc, kb.mul(kb.mul(x.zeroPoint, w.zeroPoint), wrapToInt32(epi->k)));
           Value y = kb.fmul(kb.fmul(kb.toF32(acc), x.scale), w.scale);
           if (w.bias)
             y = kb.fadd(y, w.bias);

@@ -136,18 +136,15 @@ Kernel gpu_kernels::buildQuantizePackKernel(OpBuilder &b, Location loc,
     inRange.push_back(inside);
     xs.push_back(kb.select(inside, v, kb.f32(0.0)));
   }
-  auto laneSum = [&](function_ref<Value(int64_t)> term) {
-    Value partial = kb.f32(0.0);
-    for (int64_t j = 0; j < iterations; ++j)
-      partial = kb.fadd(partial, term(j));
-    return reducer.reduce(partial, fsum);
-  };
   auto laneFold = [&](double init, function_ref<Value(int64_t)> term,
                       function_ref<Value(Value, Value)> combine) {
     Value partial = kb.f32(init);
     for (int64_t j = 0; j < iterations; ++j)
       partial = combine(partial, term(j));
     return reducer.reduce(partial, combine);
+  };
+  auto laneSum = [&](function_ref<Value(int64_t)> term) {
+    return laneFold(0.0, term, fsum);
   };
   auto absOf = [&](int64_t j) { return fabs(xs[j]); };
   Value count = kb.f32(double(k));
