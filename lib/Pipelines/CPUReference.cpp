@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "bwta/Conversion/Passes.h"
+#include "bwta/Dialect/BWTA/Transforms/Passes.h"
 #include "bwta/Pipelines/Pipelines.h"
 
 #include "mlir/Conversion/Passes.h"
@@ -23,6 +24,8 @@ void bwta::buildCPUReferencePipeline(OpPassManager &pm,
   ConvertBWTAToLinalgPassOptions lowering;
   lowering.weightsPath = options.weights;
   pm.addPass(createConvertBWTAToLinalgPass(lowering));
+  // Softmax has no loop form: its generics do.
+  pm.addPass(createDecomposeAggregatesPass());
   pm.addPass(createCanonicalizerPass());
 
   bufferization::OneShotBufferizePassOptions bufferize;

@@ -261,4 +261,25 @@ def PackLayoutPass : Pass<"bwta-pack-layout"> {
   let dependentDialects = ["::bwta::BWTADialect"];
 }
 
+def DecomposeAggregatesPass : Pass<"bwta-decompose-aggregates"> {
+  let summary = "Decompose aggregated linalg ops (softmax) into linalg.generic";
+  let description = [{
+    Float ops between quantized layers reach the CPU reference and the GPU
+    host lowering as structured ops; an aggregated op such as
+    `linalg.softmax` has no loop form of its own, so it is rewritten into
+    the generics of its definition (upstream's decomposition): a max
+    reduction, `exp(x - max)`, a sum reduction and a division. Both
+    back ends then see the same ops and run the reductions in the same
+    order (along the reduced dimension, first to last).
+
+    ```mlir
+    %p = linalg.softmax dimension(1) ins(%s : tensor<4x8xf32>) outs(%e : tensor<4x8xf32>) -> tensor<4x8xf32>
+    // becomes linalg.fill + 4 linalg.generic ops (reduce max, sub+exp,
+    // reduce add, div)
+    ```
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect", "::mlir::math::MathDialect",
+                           "::mlir::arith::ArithDialect", "::mlir::tensor::TensorDialect"];
+}
+
 #endif // BWTA_DIALECT_BWTA_TRANSFORMS_PASSES_TD
