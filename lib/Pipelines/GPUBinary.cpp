@@ -5,8 +5,27 @@
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/Transforms/Passes.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Program.h"
+
+#include <cstdlib>
 
 using namespace mlir;
+
+/// The CUDA toolkit: the option, else the directory above the `ptxas` on
+/// PATH. MLIR itself only looks at CUDA_ROOT/CUDA_HOME/CUDA_PATH; without a
+/// toolkit, libdevice (math.exp in float ops) is not linked and ptxas
+/// fails on an undefined __nv_expf.
+static std::string findToolkit(StringRef option) {
+  if (!option.empty())
+    return option.str();
+  for (const char *variable : {"CUDA_ROOT", "CUDA_HOME", "CUDA_PATH"})
+    if (const char *value = std::getenv(variable); value && *value)
+      return value;
+  if (llvm::ErrorOr<std::string> ptxas = llvm::sys::findProgramByName("ptxas"))
+    return llvm::sys::path::parent_path(llvm::sys::path::parent_path(*ptxas)).str();
+  return "";
+}
 
 void bwta::buildGPUBinaryPipeline(OpPassManager &pm,
                                   const GPUBinaryOptions &options) {
@@ -20,6 +39,6 @@ void bwta::buildGPUBinaryPipeline(OpPassManager &pm,
   kernels.addPass(createReconcileUnrealizedCastsPass());
   GpuModuleToBinaryPassOptions binary;
   binary.compilationTarget = options.format;
-  binary.toolkitPath = options.toolkit;
+  binary.toolkitPath = findToolkit(options.toolkit);
   pm.addPass(createGpuModuleToBinaryPass(binary));
 }

@@ -53,7 +53,7 @@ struct GPUBinaryOptions : public mlir::PassPipelineOptions<GPUBinaryOptions> {
       llvm::cl::desc("isa (PTX text), bin (cubin, needs ptxas) or fatbin"),
       llvm::cl::init("isa")};
   Option<std::string> toolkit{
-      *this, "toolkit", llvm::cl::desc("CUDA toolkit path (for ptxas)")};
+      *this, "toolkit", llvm::cl::desc("CUDA toolkit path, for ptxas and libdevice (default: CUDA_ROOT, CUDA_HOME or CUDA_PATH, else the directory above the ptxas on PATH)")};
 };
 
 /// gpu.module kernels → NVVM/LLVM → PTX or cubin (gpu.binary).

@@ -10,6 +10,7 @@
 
 #include "bwta/Conversion/Passes.h"
 #include "bwta/Conversion/WeightResolver.h"
+#include "bwta/Dialect/BWTA/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/SymbolTable.h"
@@ -162,6 +163,7 @@ private:
   LogicalResult lowerPopcount(PlanePopcountOp op);
   LogicalResult lowerPlaneMatmul(PlaneMatmulOp op);
   LogicalResult lowerEpilogue(BTCEpilogueOp op);
+  LogicalResult lowerLinalg(linalg::LinalgOp op);
 
   /// The 1-D buffer holding `value` (a view of an argument if needed).
   FailureOr<Value> buffer(Operation *user, Value value);
@@ -429,6 +431,38 @@ LogicalResult HostLowering::lowerEpilogue(BTCEpilogueOp op) {
   return success();
 }
 
+LogicalResult HostLowering::lowerLinalg(linalg::LinalgOp op) {
+  if (failed(checkLinalgKernel(op)))
+    return failure();
+  SmallVector<Value> args;
+  auto read = [&](OpOperand &operand) -> LogicalResult {
+    FailureOr<Value> buf = buffer(op, operand.get());
+    if (failed(buf))
+      return failure();
+    args.push_back(*buf);
+    return success();
+  };
+  for (OpOperand *input : op.getDpsInputOperands())
+    if (isa<ShapedType>(input->get().getType()) && failed(read(*input)))
+      return failure();
+  for (OpOperand &init : op.getDpsInitsMutable())
+    if (op.payloadUsesValueFromOperand(&init) && failed(read(init)))
+      return failure();
+  Kernel kernel = addKernel([&](OpBuilder &b) {
+    return buildLinalgKernel(b, op.getLoc(), op->getName().stripDialect(), op);
+  });
+  SmallVector<Value> outs;
+  for (OpResult result : op->getResults()) {
+    auto type = cast<RankedTensorType>(result.getType());
+    outs.push_back(destination(result, type.getElementType(), type.getNumElements()));
+  }
+  args.append(outs);
+  launch(kernel, args);
+  for (auto [result, out] : llvm::zip(op->getResults(), outs))
+    buffers[result] = out;
+  return success();
+}
+
 LogicalResult HostLowering::lowerOp(Operation *op) {
   loc = op->getLoc();
   return TypeSwitch<Operation *, LogicalResult>(op)
@@ -447,11 +481,15 @@ LogicalResult HostLowering::lowerOp(Operation *op) {
       .Case<PlanePopcountOp>([&](auto p) { return lowerPopcount(p); })
       .Case<PlaneMatmulOp>([&](auto p) { return lowerPlaneMatmul(p); })
       .Case<BTCEpilogueOp>([&](auto e) { return lowerEpilogue(e); })
+      .Case<linalg::LinalgOp>([&](auto l) { return lowerLinalg(l); })
+      // Storage is allocated by the op that fills it; scalar constants are
+      // cloned into the kernels that read them.
+      .Case<tensor::EmptyOp, arith::ConstantOp>([](Operation *) { return success(); })
       .Default([&](Operation *other) {
         return other->emitOpError()
                << "bwta-lower-to-gpu: has no GPU lowering yet (functions "
                   "with bwta ops must consist of quantizers, weights, plane "
-                  "matmuls, popcounts and epilogues)";
+                  "matmuls, popcounts, epilogues and structured float ops)";
       });
 }
 
@@ -533,6 +571,9 @@ void ConvertBWTAToGPUPass::runOnOperation() {
     return;
   gpu::GPUModuleOp kernels = getOrCreateKernelModule(module);
   for (func::FuncOp func : funcs) {
+    // Softmax reaches the GPU as the generics the CPU reference runs.
+    if (failed(decomposeAggregatedOps(func)))
+      return signalPassFailure();
     HostLowering lowering(*this, module, kernels);
     if (failed(lowering.run(func)))
       return signalPassFailure();

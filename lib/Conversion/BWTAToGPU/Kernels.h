@@ -11,6 +11,7 @@
 #include "bwta/Dialect/BWTA/IR/BWTA.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 
 #include <array>
 #include <optional>
@@ -93,6 +94,16 @@ struct QuantizePackSpec {
 Kernel buildQuantizePackKernel(mlir::OpBuilder &b, mlir::Location loc,
                                llvm::StringRef name,
                                const QuantizePackSpec &spec);
+
+/// A float op between layers (a structured op on tensors with
+/// projected-permutation maps and an arith/math body): one thread per point
+/// of its parallel loops, reductions in loop order inside the thread.
+///
+/// Arguments: the shaped inputs, the inits its body reads, then one output
+/// per init, each a flat row-major vector.
+mlir::LogicalResult checkLinalgKernel(mlir::linalg::LinalgOp op);
+Kernel buildLinalgKernel(mlir::OpBuilder &b, mlir::Location loc,
+                         llvm::StringRef name, mlir::linalg::LinalgOp op);
 
 } // namespace bwta::gpu_kernels
 

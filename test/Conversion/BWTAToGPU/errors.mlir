@@ -73,3 +73,46 @@ func.func @weight_out() -> tensor<4xf32> {
   // expected-error @below {{'func.return' op bwta-lower-to-gpu: result 0 must be computed by the function and returned once}}
   return %w : tensor<4xf32>
 }
+
+// -----
+
+// Float ops between layers (float-ops.mlir) that have no kernel.
+func.func @non_constant_scalar(%x: tensor<4x8xf32>) -> tensor<4x8x!bwta.ternary, #bwta.packed<planes = 2, tile_rows = 16, tile_words = 8>> {
+  %one = arith.constant 1.0 : f32
+  // Scalar arithmetic on the host has no kernel.
+  // expected-error @below {{'arith.addf' op bwta-lower-to-gpu: has no GPU lowering yet}}
+  %c = arith.addf %one, %one : f32
+  %e = tensor.empty() : tensor<4x8xf32>
+  %f = linalg.fill ins(%c : f32) outs(%e : tensor<4x8xf32>) -> tensor<4x8xf32>
+  %q, %sq = bwta.quantize %f {scheme = #bwta.scheme<granularity = per_token, threshold = <mean_abs, 0.7>>} : tensor<4x8xf32> -> tensor<4x8x!bwta.ternary, #bwta.packed<planes = 2, tile_rows = 16, tile_words = 8>>, tensor<4xf32>
+  return %q : tensor<4x8x!bwta.ternary, #bwta.packed<planes = 2, tile_rows = 16, tile_words = 8>>
+}
+
+// -----
+
+func.func @shifted_map(%x: tensor<4x8xf32>) -> tensor<4x8x!bwta.ternary, #bwta.packed<planes = 2, tile_rows = 16, tile_words = 8>> {
+  %e = tensor.empty() : tensor<4x8xf32>
+  // expected-error @below {{'linalg.generic' op bwta-lower-to-gpu: indexing maps must pick loop dimensions (projected permutations), got affine_map<(d0, d1) -> (d0, 0)>}}
+  %f = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, 0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%x : tensor<4x8xf32>) outs(%e : tensor<4x8xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  } -> tensor<4x8xf32>
+  %q, %sq = bwta.quantize %f {scheme = #bwta.scheme<granularity = per_token, threshold = <mean_abs, 0.7>>} : tensor<4x8xf32> -> tensor<4x8x!bwta.ternary, #bwta.packed<planes = 2, tile_rows = 16, tile_words = 8>>, tensor<4xf32>
+  return %q : tensor<4x8x!bwta.ternary, #bwta.packed<planes = 2, tile_rows = 16, tile_words = 8>>
+}
+
+// -----
+
+func.func @tensor_op_in_body(%x: tensor<4x8xf32>, %t: tensor<2xf32>) -> tensor<4x8x!bwta.ternary, #bwta.packed<planes = 2, tile_rows = 16, tile_words = 8>> {
+  %e = tensor.empty() : tensor<4x8xf32>
+  %f = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%x : tensor<4x8xf32>) outs(%e : tensor<4x8xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %c0 = arith.constant 0 : index
+    // expected-error @below {{'tensor.extract' op bwta-lower-to-gpu: only arith and math ops run in a float op's body on the GPU}}
+    %v = tensor.extract %t[%c0] : tensor<2xf32>
+    %s = arith.addf %in, %v : f32
+    linalg.yield %s : f32
+  } -> tensor<4x8xf32>
+  %q, %sq = bwta.quantize %f {scheme = #bwta.scheme<granularity = per_token, threshold = <mean_abs, 0.7>>} : tensor<4x8xf32> -> tensor<4x8x!bwta.ternary, #bwta.packed<planes = 2, tile_rows = 16, tile_words = 8>>, tensor<4xf32>
+  return %q : tensor<4x8x!bwta.ternary, #bwta.packed<planes = 2, tile_rows = 16, tile_words = 8>>
+}

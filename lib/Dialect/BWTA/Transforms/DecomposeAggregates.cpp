@@ -19,20 +19,23 @@ namespace {
 struct DecomposeAggregatesPass
     : bwta::impl::DecomposeAggregatesPassBase<DecomposeAggregatesPass> {
   void runOnOperation() override {
-    SmallVector<linalg::AggregatedOpInterface> aggregates;
-    getOperation()->walk(
-        [&](linalg::AggregatedOpInterface op) { aggregates.push_back(op); });
-    IRRewriter rewriter(&getContext());
-    for (linalg::AggregatedOpInterface op : aggregates) {
-      rewriter.setInsertionPoint(op);
-      FailureOr<SmallVector<Value>> results = op.decomposeOperation(rewriter);
-      if (failed(results)) {
-        op->emitOpError() << "bwta-decompose-aggregates: cannot be decomposed";
-        return signalPassFailure();
-      }
-      rewriter.replaceOp(op, *results);
-    }
+    if (failed(bwta::decomposeAggregatedOps(getOperation())))
+      signalPassFailure();
   }
 };
 
 } // namespace
+
+LogicalResult bwta::decomposeAggregatedOps(Operation *root) {
+  SmallVector<linalg::AggregatedOpInterface> aggregates;
+  root->walk([&](linalg::AggregatedOpInterface op) { aggregates.push_back(op); });
+  IRRewriter rewriter(root->getContext());
+  for (linalg::AggregatedOpInterface op : aggregates) {
+    rewriter.setInsertionPoint(op);
+    FailureOr<SmallVector<Value>> results = op.decomposeOperation(rewriter);
+    if (failed(results))
+      return op->emitOpError() << "bwta-decompose-aggregates: cannot be decomposed";
+    rewriter.replaceOp(op, *results);
+  }
+  return success();
+}

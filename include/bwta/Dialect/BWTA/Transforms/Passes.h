@@ -18,6 +18,10 @@ namespace bwta {
 #define GEN_PASS_REGISTRATION
 #include "bwta/Dialect/BWTA/Transforms/Passes.h.inc"
 
+/// Rewrites every aggregated linalg op under `root` (linalg.softmax) into
+/// the generics of its definition; what bwta-decompose-aggregates runs.
+mlir::LogicalResult decomposeAggregatedOps(mlir::Operation *root);
+
 } // namespace bwta
 
 #endif // BWTA_DIALECT_BWTA_TRANSFORMS_PASSES_H
