@@ -13,7 +13,6 @@ integer product is exact.
 usage: prepare_attention.py --tools BUILD/bin --out DIR [--shapes B,L,S,D;...]
 """
 import argparse
-import concurrent.futures
 import json
 import os
 import re
@@ -23,7 +22,8 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "linear"))
-from prepare_linear import bundle_manifest, run, write_safetensors  # noqa: E402
+from prepare_linear import (bundle_manifest, find_runner, prepare_all, run,  # noqa: E402
+                            write_safetensors)
 
 # (batch·heads, query rows L, keys S, head size D): decode (L = 1) and
 # prefill, L, S and D off the tile sizes.
@@ -140,28 +140,11 @@ def main():
     parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
-    if not args.mlir_runner:
-        parser.error("mlir-runner not found: give --mlir-runner")
-    lib_dir = args.runner_lib_dir or os.path.join(
-        os.path.dirname(os.path.realpath(args.mlir_runner)), "..", "lib")
-    args.runner_libs = [os.path.join(lib_dir, "lib%s.so" % lib)
-                        for lib in ("mlir_runner_utils", "mlir_c_runner_utils")]
-    args.tool = lambda name: os.path.join(args.tools, name)
+    find_runner(parser, args)
     shapes = [tuple(int(v) for v in s.split(",")) for s in args.shapes.split(";")]
     if any(len(s) != 4 for s in shapes):
         parser.error("--shapes: each shape is B,L,S,D")
-    os.makedirs(args.out, exist_ok=True)
-    failed = 0
-    with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
-        futures = {pool.submit(prepare, shape, args): shape for shape in shapes}
-        for future in concurrent.futures.as_completed(futures):
-            try:
-                print("prepared", future.result(), flush=True)
-            except RuntimeError as error:
-                failed += 1
-                print("FAILED to prepare %s: %s" % (futures[future], error), flush=True)
-    print("%d cases in %s, %d failed" % (len(shapes) - failed, args.out, failed))
-    sys.exit(1 if failed else 0)
+    sys.exit(prepare_all(prepare, shapes, args))
 
 
 if __name__ == "__main__":

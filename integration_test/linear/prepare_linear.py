@@ -206,6 +206,37 @@ def prepare(case, args):
     return name
 
 
+def find_runner(parser, args):
+    """Checks --mlir-runner and sets args.runner_libs and args.tool."""
+    if not args.mlir_runner:
+        parser.error("mlir-runner not found: give --mlir-runner")
+    lib_dir = args.runner_lib_dir or os.path.join(
+        os.path.dirname(os.path.realpath(args.mlir_runner)), "..", "lib")
+    args.runner_libs = [os.path.join(lib_dir, "lib%s.so" % lib)
+                        for lib in ("mlir_runner_utils", "mlir_c_runner_utils")]
+    for path in args.runner_libs:
+        if not os.path.exists(path):
+            parser.error("%s not found: give --runner-lib-dir" % path)
+    args.tool = lambda name: os.path.join(args.tools, name)
+
+
+def prepare_all(prepare, cases, args):
+    """Runs prepare(case, args) for every case on args.jobs threads; prints
+    one line per case and returns the exit status (1 if any failed)."""
+    os.makedirs(args.out, exist_ok=True)
+    failed = 0
+    with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
+        futures = {pool.submit(prepare, case, args): case for case in cases}
+        for future in concurrent.futures.as_completed(futures):
+            try:
+                print("prepared", future.result(), flush=True)
+            except RuntimeError as error:
+                failed += 1
+                print("FAILED to prepare %s: %s" % (futures[future], error), flush=True)
+    print("%d cases in %s, %d failed" % (len(cases) - failed, args.out, failed))
+    return 1 if failed else 0
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tools", required=True, help="directory with bwta-opt and bwta-compile")
@@ -227,16 +258,7 @@ def main():
                         help="keep each case's weights.safetensors (the reference's input too)")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
-    if not args.mlir_runner:
-        parser.error("mlir-runner not found: give --mlir-runner")
-    lib_dir = args.runner_lib_dir or os.path.join(
-        os.path.dirname(os.path.realpath(args.mlir_runner)), "..", "lib")
-    args.runner_libs = [os.path.join(lib_dir, "lib%s.so" % lib)
-                        for lib in ("mlir_runner_utils", "mlir_c_runner_utils")]
-    for path in args.runner_libs:
-        if not os.path.exists(path):
-            parser.error("%s not found: give --runner-lib-dir" % path)
-    args.tool = lambda name: os.path.join(args.tools, name)
+    find_runner(parser, args)
 
     schemes = args.schemes.split(",")
     for scheme in schemes:
@@ -252,18 +274,7 @@ def main():
     if "f32" not in args.dtypes.split(",") and not args.quick:
         cases = [c for c in cases if c[4] != "f32"]
 
-    os.makedirs(args.out, exist_ok=True)
-    failed = 0
-    with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
-        futures = {pool.submit(prepare, case, args): case for case in cases}
-        for future in concurrent.futures.as_completed(futures):
-            try:
-                print("prepared", future.result(), flush=True)
-            except RuntimeError as error:
-                failed += 1
-                print("FAILED to prepare %s: %s" % (futures[future], error), flush=True)
-    print("%d cases in %s, %d failed" % (len(cases) - failed, args.out, failed))
-    sys.exit(1 if failed else 0)
+    sys.exit(prepare_all(prepare, cases, args))
 
 
 if __name__ == "__main__":
