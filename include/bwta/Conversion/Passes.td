@@ -65,7 +65,11 @@ def ConvertBWTAToGPUPass : Pass<"bwta-lower-to-gpu", "::mlir::ModuleOp"> {
     accumulators (tiles × plane pairs × 4), 2×2 warps per block, and for
     M ≤ 16 (decode) one output tile per block with K split over up to 8
     warps (partial sums added in shared memory), so that every weight load
-    of a block is in flight at once. Targets below sm_80 cannot run b1 AND MMA and are
+    of a block is in flight at once. For M ≤ `gemv-max-m` (default 4, the
+    H200 crossover) the same GEMM and epilogue run as a popcount GEMV
+    instead: one block per 8 columns, one wide streaming weight load per
+    lane and K tile pair issued up front, AND + popc on the CUDA cores for
+    each lhs row, shuffle and shared-memory sums (docs/GPU.md). Targets below sm_80 cannot run b1 AND MMA and are
     refused with a diagnostic (LLVM would crash instead). Anything else in
     such a function (float ops, batched or grouped forms, static
     quantizers) is an error that names the op.
@@ -88,6 +92,13 @@ def ConvertBWTAToGPUPass : Pass<"bwta-lower-to-gpu", "::mlir::ModuleOp"> {
     Option<"splitK", "split-k", "int64_t", /*default=*/"1",
            "warps per block along K (partial sums added in shared memory); "
            "used with explicit tiles, chosen by shape otherwise">,
+    Option<"gemvMaxM", "gemv-max-m", "int64_t", /*default=*/"-1",
+           "largest M (lhs rows per batch) computed by the popcount GEMV "
+           "instead of mma.sync tiles; -1 picks the measured default, 0 "
+           "never (explicit tiles also select mma.sync)">,
+    Option<"gemvRows", "gemv-rows", "int64_t", /*default=*/"0",
+           "lhs rows per GEMV block (the weights stay in registers across "
+           "them); 0: all M rows in one block">,
   ];
   let statistics = [
     Statistic<"numKernels", "kernels", "Kernels generated">,

@@ -130,6 +130,18 @@ struct ConvertBWTAToGPUPass
     return {1, tiles, 2, 2};
   }
 
+  /// Whether the popcount GEMV computes `spec` (decode-sized M) rather
+  /// than mma.sync tiles; the default threshold is measured on the H200
+  /// (docs/GPU.md).
+  bool useGemv(const PlaneGemmSpec &spec) const {
+    constexpr int64_t kDefaultGemvMaxM = 4;
+    if (warpRows)
+      return false;
+    int64_t maxM = gemvMaxM < 0 ? kDefaultGemvMaxM : gemvMaxM;
+    return spec.m <= maxM && gemvShape(spec, gemvRows).sharedBytes() <= 48 * 1024;
+  }
+  int64_t gemvRowsPerBlock() const { return gemvRows; }
+
   gpu::GPUModuleOp getOrCreateKernelModule(ModuleOp module) {
     if (auto existing = module.lookupSymbol<gpu::GPUModuleOp>(kModuleName))
       return existing;
@@ -272,6 +284,10 @@ Kernel HostLowering::addKernel(function_ref<Kernel(OpBuilder &)> build) {
 
 Kernel HostLowering::addGemmKernel(Location at, StringRef name,
                                    const PlaneGemmSpec &spec) {
+  if (pass.useGemv(spec))
+    return addKernel([&](OpBuilder &b) {
+      return buildPlaneGemvKernel(b, at, name, spec, pass.gemvRowsPerBlock());
+    });
   Tiling tiling = pass.tilingFor(spec.lhsPlanes * spec.rhsPlanes,
                                  llvm::divideCeil(spec.m, 16), spec.kTiles());
   return addKernel(

@@ -72,6 +72,28 @@ Kernel buildPlaneGemmKernel(mlir::OpBuilder &b, mlir::Location loc,
                             llvm::StringRef name, const PlaneGemmSpec &spec,
                             const Tiling &tiling);
 
+/// How the popcount GEMV (buildPlaneGemvKernel) covers a plane GEMM: one
+/// block per 8 columns and `rowsPerBlock` lhs rows, `warps` warps over K
+/// (K tile pairs dealt round robin), `loadsPerLane` 16-byte weight loads
+/// per lane and weight plane; `terms` column sums per row (1: the plane
+/// pairs combined by the epilogue's coefficients; else one per pair).
+struct GemvShape {
+  int64_t warps, loadsPerLane, rowsPerBlock, terms;
+  int64_t sharedBytes() const { return warps * terms * rowsPerBlock * 8 * 4; }
+};
+
+/// The GEMV shape for `spec` (rowsPerBlock < 1: all M rows in one block).
+GemvShape gemvShape(const PlaneGemmSpec &spec, int64_t rowsPerBlock);
+
+/// The same GEMM (arguments and results of buildPlaneGemmKernel) for a few
+/// lhs rows: AND + popcount on the CUDA cores, the weights streamed once
+/// with one wide load per lane and K tile pair issued before any arithmetic.
+/// Grid: ⌈N/8⌉ × ⌈M/rowsPerBlock⌉ × batch. The packed lhs and rhs must be
+/// 16-byte aligned (every bundle buffer and weight is).
+Kernel buildPlaneGemvKernel(mlir::OpBuilder &b, mlir::Location loc,
+                            llvm::StringRef name, const PlaneGemmSpec &spec,
+                            int64_t rowsPerBlock);
+
 /// Dynamic per-row quantization of a [rows, K] float tensor (f32, f16 or
 /// bf16) into packed planes [P][RT][KT][R][8] (R = 16 for a GEMM lhs, 8 for
 /// an rhs; padding rows and words written as zeros), one block of 256

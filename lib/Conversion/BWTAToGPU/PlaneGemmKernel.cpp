@@ -6,124 +6,27 @@
 // scales, bias) runs in registers and only the final value is stored.
 //
 //===----------------------------------------------------------------------===//
-#include "KernelBuilder.h"
-#include "Kernels.h"
+#include "PlaneGemmEpilogue.h"
 
 using namespace mlir;
 using namespace bwta;
 using namespace bwta::gpu_kernels;
 
-namespace {
-
-/// The kernel's arguments, by role.
-struct GemmArgs {
-  Value lhs, rhs, lhsPopcount, rhsPopcount, lhsScale, rhsScale, lhsZeroPoint,
-      rhsZeroPoint, bias, out;
-};
-
-int64_t paramSize(ParamKind kind, int64_t rows) {
-  return kind == ParamKind::PerRow ? rows : 1;
-}
-
-gpu::GPUFuncOp createFunc(OpBuilder &b, Location loc, StringRef name,
-                          const PlaneGemmSpec &spec) {
-  Type i32 = b.getI32Type(), f32 = b.getF32Type();
-  auto vec = [](int64_t size, Type type) { return MemRefType::get({size}, type); };
-  SmallVector<Type> args{vec(spec.lhsWords(), i32), vec(spec.rhsWords(), i32)};
-  if (const std::optional<EpilogueSpec> &e = spec.epilogue) {
-    int64_t rows = spec.batch * spec.m, cols = spec.batch * spec.n;
-    args.push_back(vec(spec.lhsPlanes * rows, i32));
-    args.push_back(vec(spec.rhsPlanes * cols, i32));
-    args.push_back(vec(paramSize(e->lhsScale, rows), f32));
-    args.push_back(vec(paramSize(e->rhsScale, cols), f32));
-    if (e->lhsZeroPoint != ParamKind::None)
-      args.push_back(vec(paramSize(e->lhsZeroPoint, rows), i32));
-    if (e->rhsZeroPoint != ParamKind::None)
-      args.push_back(vec(paramSize(e->rhsZeroPoint, cols), i32));
-    if (e->bias)
-      args.push_back(vec(spec.n, f32));
-    args.push_back(vec(rows * spec.n, e->outType));
-  } else {
-    args.push_back(vec(spec.lhsPlanes * spec.rhsPlanes * spec.batch * spec.m * spec.n, i32));
-  }
-  auto func = gpu::GPUFuncOp::create(b, loc, name, b.getFunctionType(args, {}));
-  func->setAttr(gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
-  return func;
-}
-
-GemmArgs bindArgs(gpu::GPUFuncOp func, const PlaneGemmSpec &spec) {
-  GemmArgs a;
-  unsigned next = 0;
-  auto arg = [&] { return func.getArgument(next++); };
-  a.lhs = arg();
-  a.rhs = arg();
-  if (const std::optional<EpilogueSpec> &e = spec.epilogue) {
-    a.lhsPopcount = arg();
-    a.rhsPopcount = arg();
-    a.lhsScale = arg();
-    a.rhsScale = arg();
-    if (e->lhsZeroPoint != ParamKind::None)
-      a.lhsZeroPoint = arg();
-    if (e->rhsZeroPoint != ParamKind::None)
-      a.rhsZeroPoint = arg();
-    if (e->bias)
-      a.bias = arg();
-  }
-  a.out = arg();
-  return a;
-}
-
-/// `v` modulo 2^32 as a signed value: compile-time terms of the wrapping
-/// int32 epilogue.
-int64_t wrapToInt32(int64_t v) { return int32_t(uint32_t(uint64_t(v))); }
-
-/// Integer and float terms of one output row (or column) of the epilogue:
-/// Σ of the operand's values over K, its zero point and its scale.
-struct SideTerms {
-  Value sum, zeroPoint, scale, bias;
-};
-
-/// Σv = K·o + Σ_i c_i·popcount[i][row] for the operand row `row` (already
-/// clamped into range: out-of-range lanes compute garbage that is never
-/// stored) of `rows` (all batches).
-SideTerms loadSide(KernelBuilder &kb, Value row, int64_t rows, int64_t planes,
-                   QuantizedType type, int64_t k, Value popcount, ParamKind scaleKind,
-                   Value scale, ParamKind zpKind, Value zeroPoint) {
-  Value sum = kb.i32(wrapToInt32(k * type.getPlaneOffset()));
-  for (int64_t i = 0; i < planes; ++i) {
-    Value count = kb.load(popcount, kb.add(row, i * rows));
-    sum = kb.add(sum, kb.mul(count, wrapToInt32(type.getPlaneCoefficient(i))));
-  }
-  auto param = [&](ParamKind kind, Value memref) -> Value {
-    if (kind == ParamKind::None)
-      return {};
-    return kb.load(memref, kind == ParamKind::PerRow ? row : kb.idx(0));
-  };
-  return {sum, param(zpKind, zeroPoint), param(scaleKind, scale), {}};
-}
-
-} // namespace
-
 Kernel gpu_kernels::buildPlaneGemmKernel(OpBuilder &b, Location loc,
                                          StringRef name,
                                          const PlaneGemmSpec &spec,
                                          const Tiling &tiling) {
-  gpu::GPUFuncOp func = createFunc(b, loc, name, spec);
+  gpu::GPUFuncOp func = createPlaneGemmFunc(b, loc, name, spec);
   const int64_t warpsMN = tiling.blockWarpsM * tiling.blockWarpsN;
   const int64_t numAcc =
       tiling.warpRows * tiling.warpCols * spec.lhsPlanes * spec.rhsPlanes * 4;
   Value partials;
-  if (tiling.splitK > 1) {
-    auto workgroup = gpu::AddressSpaceAttr::get(b.getContext(), gpu::AddressSpace::Workgroup);
-    partials = func.addWorkgroupAttribution(
-        MemRefType::get({tiling.splitK * warpsMN * numAcc * 32}, b.getI32Type(),
-                        MemRefLayoutAttrInterface{}, workgroup),
-        loc);
-  }
+  if (tiling.splitK > 1)
+    partials = addSharedI32(func, tiling.splitK * warpsMN * numAcc * 32, loc);
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(&func.getBody().front());
   KernelBuilder kb{b, loc};
-  GemmArgs args = bindArgs(func, spec);
+  GemmArgs args = bindPlaneGemmArgs(func, spec);
   const int64_t pa = spec.lhsPlanes, pb = spec.rhsPlanes;
   const int64_t rt = spec.lhsRowTiles(), nt = spec.rhsRowTiles(), kt = spec.kTiles();
   const int64_t wr = tiling.warpRows, wc = tiling.warpCols;
@@ -281,32 +184,12 @@ Kernel gpu_kernels::buildPlaneGemmKernel(OpBuilder &b, Location loc,
           // docs/Semantics.md, bwta.btc_epilogue (int32, wrapping).
           const SideTerms &x = rowTerms[r * 2 + e / 2];
           const SideTerms &w = colTerms[c * 2 + e % 2];
-          int64_t ox = epi->lhsType.getPlaneOffset(), ow = epi->rhsType.getPlaneOffset();
-          Value dot = kb.i32(wrapToInt32(-epi->k * ox * ow));
-          if (ox)
-            dot = kb.add(dot, kb.mul(w.sum, wrapToInt32(ox)));
-          if (ow)
-            dot = kb.add(dot, kb.mul(x.sum, wrapToInt32(ow)));
+          Value dot = epilogueDotBase(kb, *epi, x, w);
           for (int64_t i = 0; i < pa; ++i)
-            for (int64_t j = 0; j < pb; ++j) {
-              int64_t coefficient = epi->lhsType.getPlaneCoefficient(i) *
-                                    epi->rhsType.getPlaneCoefficient(j);
+            for (int64_t j = 0; j < pb; ++j)
               dot = kb.add(dot, kb.mul(acc[accIndex(r, c, i, j, e)],
-                                       wrapToInt32(coefficient)));
-            }
-          Value acc = dot;
-          if (w.zeroPoint)
-            acc = kb.sub(acc, kb.mul(w.zeroPoint, x.sum));
-          if (x.zeroPoint)
-            acc = kb.sub(acc, kb.mul(x.zeroPoint, w.sum));
-          if (x.zeroPoint && w.zeroPoint)
-            acc = kb.add(acc, kb.mul(kb.mul(x.zeroPoint, w.zeroPoint), wrapToInt32(epi->k)));
-          Value y = kb.fmul(kb.fmul(kb.toF32(acc), x.scale), w.scale);
-          if (w.bias)
-            y = kb.fadd(y, w.bias);
-          if (!epi->outType.isF32())
-            y = arith::TruncFOp::create(b, loc, epi->outType, y);
-          kb.store(y, args.out, element);
+                                       planePairCoefficient(*epi, i, j)));
+          kb.store(finishEpilogue(kb, *epi, dot, x, w), args.out, element);
         });
       }
   reduced.reset();

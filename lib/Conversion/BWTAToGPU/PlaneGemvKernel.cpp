@@ -1,0 +1,248 @@
+//===- PlaneGemvKernel.cpp - AND-popcount GEMV for small M (decode) -------===//
+//
+// For a few lhs rows the mma.sync tiles waste 15/16 of each A fragment and
+// wait on one weight load per K tile. This kernel instead streams the
+// weight tile once (bench/proto/FINDINGS.md, "Recommended structure,
+// decode"): one block per 8-column weight tile, its warps splitting K; each
+// lane issues all its weight loads (16 bytes per K tile pair and plane)
+// before any arithmetic, then ANDs and popcounts on the CUDA cores against
+// every lhs row of the block, reduces over the 4 lanes of a column with
+// shuffles and over the warps in shared memory, and runs the same fused
+// epilogue as the GEMM kernel (PlaneGemmEpilogue.h).
+//
+//===----------------------------------------------------------------------===//
+#include "PlaneGemmEpilogue.h"
+
+using namespace mlir;
+using namespace bwta;
+using namespace bwta::gpu_kernels;
+
+GemvShape gpu_kernels::gemvShape(const PlaneGemmSpec &spec,
+                                 int64_t rowsPerBlock) {
+  GemvShape shape;
+  int64_t pairs = llvm::divideCeil(spec.kTiles(), 2);
+  shape.warps = std::min<int64_t>(8, pairs);
+  shape.loadsPerLane = llvm::divideCeil(pairs, shape.warps);
+  // At most 8 weight loads of 16 bytes in flight per lane (32 registers):
+  // more warps for long K rather than more registers.
+  while (spec.rhsPlanes * shape.loadsPerLane > 8 && shape.warps < 32) {
+    shape.warps *= 2;
+    shape.loadsPerLane = llvm::divideCeil(pairs, shape.warps);
+  }
+  shape.rowsPerBlock = rowsPerBlock < 1 ? spec.m : std::min(rowsPerBlock, spec.m);
+  shape.terms = spec.epilogue ? 1 : spec.lhsPlanes * spec.rhsPlanes;
+  return shape;
+}
+
+namespace {
+
+/// The buffer `memref` as an LLVM global-space pointer (for wide loads).
+Value globalPointer(KernelBuilder &kb, Value memref) {
+  OpBuilder &b = kb.b;
+  Value address = memref::ExtractAlignedPointerAsIndexOp::create(b, kb.loc, memref);
+  address = arith::IndexCastOp::create(b, kb.loc, b.getI64Type(), address);
+  Value generic = LLVM::IntToPtrOp::create(b, kb.loc, LLVM::LLVMPointerType::get(b.getContext()),
+                                           address);
+  return LLVM::AddrSpaceCastOp::create(
+      b, kb.loc, LLVM::LLVMPointerType::get(b.getContext(), 1), generic);
+}
+
+Value wordPointer(KernelBuilder &kb, Value base, Value word) {
+  OpBuilder &b = kb.b;
+  Value offset = arith::IndexCastOp::create(b, kb.loc, b.getI64Type(), word);
+  return LLVM::GEPOp::create(b, kb.loc, base.getType(), b.getI32Type(), base,
+                             ValueRange{offset});
+}
+
+/// Four words at `ptr` (16-byte aligned): the weight stream, read once.
+std::array<Value, 4> loadStreaming(KernelBuilder &kb, Value ptr) {
+  OpBuilder &b = kb.b;
+  Type i32 = b.getI32Type();
+  auto type = LLVM::LLVMStructType::getLiteral(b.getContext(), SmallVector<Type>(4, i32));
+  // Inline PTX: LLVM has no way to ask for L1::no_allocate; volatile keeps
+  // the loads of a lane together, ahead of the popcounts (FINDINGS.md).
+  auto asmOp = LLVM::InlineAsmOp::create(
+      b, kb.loc, type, ValueRange{ptr},
+      "ld.global.nc.L1::no_allocate.v4.u32 {$0, $1, $2, $3}, [$4];",
+      "=r,=r,=r,=r,l", /*has_side_effects=*/true, /*is_align_stack=*/false,
+      LLVM::tailcallkind::TailCallKind::None, LLVM::AsmDialectAttr(), ArrayAttr());
+  std::array<Value, 4> words;
+  for (int64_t e = 0; e < 4; ++e)
+    words[e] = LLVM::ExtractValueOp::create(b, kb.loc, asmOp.getResult(0), e);
+  return words;
+}
+
+/// Four words at `ptr` (16-byte aligned) of a buffer the kernel never
+/// writes (LLVM emits ld.global.v4: 16-byte aligned, no inline assembly).
+std::array<Value, 4> loadInvariant(KernelBuilder &kb, Value ptr) {
+  OpBuilder &b = kb.b;
+  Value vec = LLVM::LoadOp::create(b, kb.loc, VectorType::get({4}, b.getI32Type()), ptr,
+                                   /*alignment=*/16, /*isVolatile=*/false,
+                                   /*isNonTemporal=*/false, /*isInvariant=*/true);
+  std::array<Value, 4> words;
+  for (int64_t e = 0; e < 4; ++e)
+    words[e] = LLVM::ExtractElementOp::create(b, kb.loc, vec, kb.i32(e));
+  return words;
+}
+
+Value butterfly(KernelBuilder &kb, Value v, int64_t offset) {
+  return NVVM::ShflOp::create(kb.b, kb.loc, kb.b.getI32Type(), kb.i32(-1), v,
+                              kb.i32(offset), kb.i32(31),
+                              NVVM::ShflKindAttr::get(kb.b.getContext(), NVVM::ShflKind::bfly),
+                              UnitAttr());
+}
+
+} // namespace
+
+Kernel gpu_kernels::buildPlaneGemvKernel(OpBuilder &b, Location loc,
+                                         StringRef name,
+                                         const PlaneGemmSpec &spec,
+                                         int64_t rowsPerBlock) {
+  const GemvShape shape = gemvShape(spec, rowsPerBlock);
+  const int64_t pa = spec.lhsPlanes, pb = spec.rhsPlanes;
+  const int64_t rt = spec.lhsRowTiles(), nt = spec.rhsRowTiles(), kt = spec.kTiles();
+  const int64_t warps = shape.warps, loads = shape.loadsPerLane;
+  const int64_t rows = shape.rowsPerBlock, terms = shape.terms;
+  const std::optional<EpilogueSpec> &epi = spec.epilogue;
+
+  gpu::GPUFuncOp func = createPlaneGemmFunc(b, loc, name, spec);
+  // Column sums of each warp's K share: [warp][term][row][column].
+  Value partials = addSharedI32(func, warps * terms * rows * 8, loc);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(&func.getBody().front());
+  KernelBuilder kb{b, loc};
+  GemmArgs args = bindPlaneGemmArgs(func, spec);
+
+  Value thread = kb.threadId();
+  Value lane = kb.remu(thread, 32), warp = kb.divu(thread, 32);
+  Value g = kb.divu(lane, 4), t = kb.remu(lane, 4);
+  // Lane (g, t) reads words 4·(t&1) .. +3 of row g in K tile 2q + t/2 of
+  // each K tile pair q: a warp's 32 lanes cover 512 contiguous bytes.
+  Value wordInRow = kb.mul(kb.remu(t, 2), 4), ktInPair = kb.divu(t, 2);
+  Value colTile = kb.blockId(gpu::Dimension::x);
+  Value rowBlock = kb.blockId(gpu::Dimension::y);
+  Value batch = kb.blockId(gpu::Dimension::z);
+
+  // K tiles of this lane (clamped; those past K count nothing).
+  SmallVector<Value> ktOf, ktValid;
+  for (int64_t u = 0; u < loads; ++u) {
+    Value k = kb.add(kb.mul(kb.add(warp, u * warps), 2), ktInPair);
+    ktValid.push_back(kb.ult(k, kt));
+    ktOf.push_back(kb.minu(k, kt - 1));
+  }
+  // Word of plane `plane` at this lane's row `row` (all batches) and K tile 0.
+  auto rowWord = [&](Value row, int64_t tileRows, int64_t planeTiles, int64_t plane) {
+    Value tile = kb.add(kb.divu(row, tileRows), plane * planeTiles);
+    return kb.add(kb.add(kb.mul(tile, kt * tileRows * 8), kb.mul(kb.remu(row, tileRows), 8)),
+                  wordInRow);
+  };
+
+  // Every weight load of the lane first (column g of the tile, clamped
+  // into the batch: columns past N are computed and never stored).
+  Value rhsPtr = globalPointer(kb, args.rhs), lhsPtr = globalPointer(kb, args.lhs);
+  Value wRow = kb.add(kb.mul(batch, spec.n),
+                      kb.minu(kb.add(kb.mul(colTile, 8), g), spec.n - 1));
+  SmallVector<SmallVector<std::array<Value, 4>>> w(pb);
+  for (int64_t j = 0; j < pb; ++j) {
+    Value base = rowWord(wRow, 8, nt, j);
+    for (int64_t u = 0; u < loads; ++u)
+      w[j].push_back(loadStreaming(kb, wordPointer(kb, rhsPtr, kb.add(base, kb.mul(ktOf[u], 64)))));
+  }
+  Value zero = kb.i32(0);
+  for (int64_t j = 0; j < pb; ++j)
+    for (int64_t u = 0; u < loads; ++u)
+      for (Value &word : w[j][u])
+        word = kb.select(ktValid[u], word, zero);
+
+  // The block's lhs rows, one at a time against the weights in registers.
+  Value firstRow = kb.mul(rowBlock, rows);
+  Value rowsHere = spec.m % rows == 0
+                       ? kb.idx(rows)
+                       : arith::MinUIOp::create(b, loc, kb.idx(rows),
+                                                kb.sub(kb.idx(spec.m), firstRow))
+                             .getResult();
+  scf::ForOp::create(
+      b, loc, kb.idx(0), rowsHere, kb.idx(1), ValueRange{},
+      [&](OpBuilder &nb, Location, Value r, ValueRange) {
+        OpBuilder::InsertionGuard inner(b);
+        b.setInsertionPointToStart(nb.getInsertionBlock());
+        Value xRow = kb.add(kb.mul(batch, spec.m), kb.add(firstRow, r));
+        SmallVector<SmallVector<std::array<Value, 4>>> x(pa);
+        for (int64_t i = 0; i < pa; ++i) {
+          Value base = rowWord(xRow, 16, rt, i);
+          for (int64_t u = 0; u < loads; ++u)
+            x[i].push_back(loadInvariant(kb, wordPointer(kb, lhsPtr, kb.add(base, kb.mul(ktOf[u], 128)))));
+        }
+        // Per plane pair: Σ popc(x_i ∧ w_j) over this lane's words; with an
+        // epilogue the pairs are combined at once (Σ c_i·c_j·P_ij is linear,
+        // and int32 wrapping commutes with the sums).
+        SmallVector<Value> sums(terms, zero);
+        for (int64_t i = 0; i < pa; ++i)
+          for (int64_t j = 0; j < pb; ++j) {
+            Value pair = zero;
+            for (int64_t u = 0; u < loads; ++u)
+              for (int64_t e = 0; e < 4; ++e)
+                pair = kb.add(pair, LLVM::CtPopOp::create(
+                                        b, loc, kb.andI(x[i][u][e], w[j][u][e])));
+            if (epi)
+              sums[0] = kb.add(sums[0], kb.mul(pair, planePairCoefficient(*epi, i, j)));
+            else
+              sums[i * pb + j] = pair;
+          }
+        for (int64_t term = 0; term < terms; ++term) {
+          Value s = sums[term];
+          s = kb.add(s, butterfly(kb, s, 1));
+          s = kb.add(s, butterfly(kb, s, 2));
+          Value slot = kb.add(kb.mul(kb.add(kb.mul(kb.add(kb.mul(warp, terms), term), rows), r), 8), g);
+          kb.ifThen(kb.eq(t, 0), [&] { kb.store(s, partials, slot); });
+        }
+        scf::YieldOp::create(b, loc);
+      });
+  gpu::BarrierOp::create(b, loc);
+
+  // One thread per (row, column) of the block: the warps' partial sums
+  // (exact int32), then the epilogue, stored under m < M, n < N.
+  scf::ForOp::create(
+      b, loc, thread, kb.idx(rows * 8), kb.idx(warps * 32), ValueRange{},
+      [&](OpBuilder &nb, Location, Value index, ValueRange) {
+        OpBuilder::InsertionGuard inner(b);
+        b.setInsertionPointToStart(nb.getInsertionBlock());
+        Value r = kb.divu(index, 8), c = kb.remu(index, 8);
+        Value row = kb.add(firstRow, r), col = kb.add(kb.mul(colTile, 8), c);
+        Value inside = kb.andI(kb.ult(row, spec.m), kb.ult(col, spec.n));
+        kb.ifThen(inside, [&] {
+          SmallVector<Value> total(terms);
+          for (int64_t term = 0; term < terms; ++term)
+            for (int64_t part = 0; part < warps; ++part) {
+              Value v = kb.load(partials, kb.add(index, (part * terms + term) * rows * 8));
+              total[term] = part ? kb.add(total[term], v) : v;
+            }
+          Value element = kb.add(kb.mul(kb.add(kb.mul(batch, spec.m), row), spec.n), col);
+          if (!epi) {
+            for (int64_t term = 0; term < terms; ++term)
+              kb.store(total[term], args.out,
+                       kb.add(element, term * spec.batch * spec.m * spec.n));
+            return;
+          }
+          Value xRow = kb.add(kb.mul(batch, spec.m), row);
+          Value wCol = kb.add(kb.mul(batch, spec.n), col);
+          SideTerms x = loadSide(kb, xRow, spec.batch * spec.m, pa, epi->lhsType, epi->k,
+                                 args.lhsPopcount, epi->lhsScale, args.lhsScale,
+                                 epi->lhsZeroPoint, args.lhsZeroPoint);
+          SideTerms wt = loadSide(kb, wCol, spec.batch * spec.n, pb, epi->rhsType, epi->k,
+                                  args.rhsPopcount, epi->rhsScale, args.rhsScale,
+                                  epi->rhsZeroPoint, args.rhsZeroPoint);
+          if (epi->bias)
+            wt.bias = kb.load(args.bias, col);
+          Value dot = kb.add(epilogueDotBase(kb, *epi, x, wt), total[0]);
+          kb.store(finishEpilogue(kb, *epi, dot, x, wt), args.out, element);
+        });
+        scf::YieldOp::create(b, loc);
+      });
+  gpu::ReturnOp::create(b, loc);
+
+  return {func,
+          {llvm::divideCeilSigned(spec.n, int64_t(8)),
+           llvm::divideCeilSigned(spec.m, rows), spec.batch},
+          {warps * 32, 1, 1}};
+}
