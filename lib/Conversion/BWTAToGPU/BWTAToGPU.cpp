@@ -171,7 +171,9 @@ public:
 private:
   LogicalResult lowerOp(Operation *op);
   LogicalResult lowerWeight(WeightOp op);
-  LogicalResult lowerQuantize(QuantizeOp op);
+  /// `producer`: an elementwise op fused into the quantize kernel.
+  LogicalResult lowerQuantize(QuantizeOp op, linalg::LinalgOp producer = {});
+  LogicalResult lowerFusion(FusionOp op);
   LogicalResult lowerPopcount(PlanePopcountOp op);
   LogicalResult lowerPlaneMatmul(PlaneMatmulOp op);
   LogicalResult lowerEpilogue(BTCEpilogueOp op);
@@ -316,7 +318,7 @@ LogicalResult HostLowering::lowerWeight(WeightOp op) {
   return success();
 }
 
-LogicalResult HostLowering::lowerQuantize(QuantizeOp op) {
+LogicalResult HostLowering::lowerQuantize(QuantizeOp op, linalg::LinalgOp producer) {
   auto fail = [&](const Twine &why) {
     return op.emitOpError() << "bwta-lower-to-gpu: " << why;
   };
@@ -340,9 +342,21 @@ LogicalResult HostLowering::lowerQuantize(QuantizeOp op) {
                         op.getScheme(), inputType.getElementType(),
                         inputType.getNumElements() / inputType.getShape().back(),
                         inputType.getShape().back(), layout.getTileRows()};
-  FailureOr<Value> input = buffer(op, op.getInput());
-  if (failed(input))
-    return failure();
+  spec.producer = producer;
+  SmallVector<Value> args;
+  SmallVector<Value> inputs{op.getInput()};
+  if (producer) {
+    inputs.clear();
+    for (OpOperand *input : producer.getDpsInputOperands())
+      if (isa<ShapedType>(input->get().getType()))
+        inputs.push_back(input->get());
+  }
+  for (Value input : inputs) {
+    FailureOr<Value> buf = buffer(op, input);
+    if (failed(buf))
+      return failure();
+    args.push_back(*buf);
+  }
   Kernel kernel = addKernel([&](OpBuilder &b) {
     return buildQuantizePackKernel(b, op.getLoc(), "quantize_pack", spec);
   });
@@ -353,7 +367,7 @@ LogicalResult HostLowering::lowerQuantize(QuantizeOp op) {
       *host, loc, MemRefType::get({spec.planes() * spec.m}, i32));
   // The kernel writes the scale (and zero point) even if nothing reads it.
   Value scale = destination(op.getResultScale(), f32, spec.m);
-  SmallVector<Value> args{*input, words, popcounts, scale};
+  args.append({words, popcounts, scale});
   if (spec.asymmetric()) {
     Value zp = destination(op.getResultZeroPoint(), i32, spec.m);
     args.push_back(zp);
@@ -447,6 +461,57 @@ LogicalResult HostLowering::lowerEpilogue(BTCEpilogueOp op) {
   return success();
 }
 
+/// Whether `op` can be computed inside the quantize kernel that reads it:
+/// elementwise over exactly the quantizer's input, read by nothing else.
+static bool isFusableProducer(linalg::LinalgOp op, QuantizeOp quantize) {
+  return op && op->getNumResults() == 1 && op->getResult(0).hasOneUse() &&
+         quantize.getInput() == op->getResult(0) &&
+         op.getNumParallelLoops() == op.getNumLoops() &&
+         op.getIndexingMapMatchingResult(op->getResult(0)).isIdentity() &&
+         !op.payloadUsesValueFromOperand(op.getDpsInitOperand(0)) &&
+         succeeded(checkLinalgKernel(op));
+}
+
+LogicalResult HostLowering::lowerFusion(FusionOp op) {
+  Block &body = op.getBody().front();
+  auto yield = cast<YieldOp>(body.getTerminator());
+  // Inner values computed into the fusion's output arguments.
+  for (auto [result, yielded] : llvm::zip(op.getResults(), yield.getValues()))
+    if (Value output = outputs.lookup(result))
+      outputs[yielded] = output;
+  // The producer of a quantizer runs inside its kernel; other ops run as
+  // they would outside the group.
+  DenseMap<Operation *, linalg::LinalgOp> fusedInto;
+  for (auto quantize : body.getOps<QuantizeOp>()) {
+    auto producer = quantize.getInput().getDefiningOp<linalg::LinalgOp>();
+    if (producer && producer->getBlock() == &body &&
+        isFusableProducer(producer, quantize))
+      fusedInto[quantize] = producer;
+  }
+  for (Operation &inner : body.without_terminator()) {
+    auto linalgOp = dyn_cast<linalg::LinalgOp>(inner);
+    if (linalgOp && llvm::is_contained(llvm::make_second_range(fusedInto), linalgOp))
+      continue;
+    loc = inner.getLoc();
+    if (auto quantize = dyn_cast<QuantizeOp>(inner)) {
+      if (failed(lowerQuantize(quantize, fusedInto.lookup(quantize))))
+        return failure();
+      continue;
+    }
+    if (failed(lowerOp(&inner)))
+      return failure();
+  }
+  for (auto [result, yielded] : llvm::zip(op.getResults(), yield.getValues())) {
+    FailureOr<Value> buf = buffer(yield, yielded);
+    if (failed(buf))
+      return failure();
+    buffers[result] = *buf;
+    if (Value popcounts = rowPopcounts.lookup(yielded))
+      rowPopcounts[result] = popcounts;
+  }
+  return success();
+}
+
 LogicalResult HostLowering::lowerLinalg(linalg::LinalgOp op) {
   if (failed(checkLinalgKernel(op)))
     return failure();
@@ -484,6 +549,7 @@ LogicalResult HostLowering::lowerOp(Operation *op) {
   return TypeSwitch<Operation *, LogicalResult>(op)
       .Case<WeightOp>([&](auto w) { return lowerWeight(w); })
       .Case<QuantizeOp>([&](auto q) { return lowerQuantize(q); })
+      .Case<FusionOp>([&](auto f) { return lowerFusion(f); })
       .Case<SplitPlanesOp>([&](SplitPlanesOp split) -> LogicalResult {
         if (!getPackedLayout(split.getInput().getType()))
           return split.emitOpError() << "bwta-lower-to-gpu: operands must be "

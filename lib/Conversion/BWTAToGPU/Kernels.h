@@ -99,13 +99,18 @@ Kernel buildPlaneGemvKernel(mlir::OpBuilder &b, mlir::Location loc,
 /// an rhs; padding rows and words written as zeros), one block of 256
 /// threads per row, grid-stride over the rows.
 ///
-/// Arguments: x [rows·K], planes, popcounts i32 [P][rows] (set bits per
-/// plane and row), scale f32 [rows], [zero point i32 [rows]] (asymmetric).
+/// Arguments: x [rows·K] (or, with a producer, each of its shaped inputs
+/// as a flat vector), planes, popcounts i32 [P][rows] (set bits per plane
+/// and row), scale f32 [rows], [zero point i32 [rows]] (asymmetric).
 struct QuantizePackSpec {
   QuantizedType type;
   SchemeAttr scheme;
   mlir::Type inputType;
   int64_t m, k, tileRows;
+  /// An elementwise producer fused in front (bwta.fusion): the kernel reads
+  /// its shaped inputs instead of x and computes each element with its
+  /// body (null: x is read as is).
+  mlir::linalg::LinalgOp producer;
   int64_t planes() const { return type.getNumPlanes(); }
   int64_t rowTiles() const { return llvm::divideCeil(m, tileRows); }
   int64_t kTiles() const { return llvm::divideCeil(k, 256); }
@@ -126,6 +131,20 @@ Kernel buildQuantizePackKernel(mlir::OpBuilder &b, mlir::Location loc,
 mlir::LogicalResult checkLinalgKernel(mlir::linalg::LinalgOp op);
 Kernel buildLinalgKernel(mlir::OpBuilder &b, mlir::Location loc,
                          llvm::StringRef name, mlir::linalg::LinalgOp op);
+
+struct KernelBuilder;
+/// The body of structured op `op` at loop indices `ivs`, emitted at the
+/// builder's point: `loadInput` gives each shaped input's element, `inits`
+/// the values of the init block arguments; returns the yielded values.
+llvm::SmallVector<mlir::Value>
+emitPayload(KernelBuilder &kb, mlir::linalg::LinalgOp op,
+            llvm::function_ref<mlir::Value(mlir::OpOperand *)> loadInput,
+            mlir::ValueRange inits, llvm::ArrayRef<mlir::Value> ivs);
+/// Offset of `map`'s element at loop indices `ivs` in a row-major buffer of
+/// `shape` (the map's results are loop dimensions).
+mlir::Value elementOffset(KernelBuilder &kb, mlir::AffineMap map,
+                          llvm::ArrayRef<int64_t> shape,
+                          llvm::ArrayRef<mlir::Value> ivs);
 
 } // namespace bwta::gpu_kernels
 

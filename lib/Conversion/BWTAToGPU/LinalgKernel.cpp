@@ -26,10 +26,10 @@ int64_t flatSize(OpOperand &operand) {
   return cast<ShapedType>(operand.get().getType()).getNumElements();
 }
 
-/// Offset of `map`'s element at loop indices `ivs` in a row-major buffer of
-/// `shape`; the map's results are loop dimensions (checked by the host).
-Value elementOffset(KernelBuilder &kb, AffineMap map, ArrayRef<int64_t> shape,
-                    ArrayRef<Value> ivs) {
+} // namespace
+
+Value gpu_kernels::elementOffset(KernelBuilder &kb, AffineMap map,
+                                 ArrayRef<int64_t> shape, ArrayRef<Value> ivs) {
   Value offset = kb.idx(0);
   int64_t stride = 1;
   for (int64_t r = map.getNumResults() - 1; r >= 0; --r) {
@@ -40,7 +40,34 @@ Value elementOffset(KernelBuilder &kb, AffineMap map, ArrayRef<int64_t> shape,
   return offset;
 }
 
-} // namespace
+SmallVector<Value> gpu_kernels::emitPayload(
+    KernelBuilder &kb, linalg::LinalgOp op,
+    function_ref<Value(OpOperand *)> loadInput, ValueRange inits,
+    ArrayRef<Value> ivs) {
+  OpBuilder &b = kb.b;
+  IRMapping mapping;
+  for (OpOperand *input : op.getDpsInputOperands()) {
+    BlockArgument arg = op.getMatchingBlockArgument(input);
+    if (!isa<ShapedType>(input->get().getType()))
+      mapping.map(arg, b.clone(*input->get().getDefiningOp())->getResult(0));
+    else
+      mapping.map(arg, loadInput(input));
+  }
+  for (auto [init, value] : llvm::zip(op.getDpsInitsMutable(), inits))
+    mapping.map(op.getMatchingBlockArgument(&init), value);
+  Block *body = op.getBlock();
+  for (Operation &inner : body->without_terminator()) {
+    if (auto index = dyn_cast<linalg::IndexOp>(inner)) {
+      mapping.map(index.getResult(), ivs[index.getDim()]);
+      continue;
+    }
+    b.clone(inner, mapping);
+  }
+  SmallVector<Value> yielded;
+  for (Value value : body->getTerminator()->getOperands())
+    yielded.push_back(mapping.lookupOrDefault(value));
+  return yielded;
+}
 
 LogicalResult gpu_kernels::checkLinalgKernel(linalg::LinalgOp op) {
   auto fail = [&](const Twine &why) {
@@ -134,30 +161,13 @@ Kernel gpu_kernels::buildLinalgKernel(OpBuilder &b, Location loc,
     }
     // One application of the body at `ivs` (all loop indices set).
     auto applyBody = [&](ValueRange current) {
-      IRMapping mapping;
-      Block *body = op.getBlock();
-      for (OpOperand *input : op.getDpsInputOperands()) {
-        BlockArgument arg = op.getMatchingBlockArgument(input);
-        if (!isa<ShapedType>(input->get().getType())) {
-          mapping.map(arg, b.clone(*input->get().getDefiningOp())->getResult(0));
-          continue;
-        }
-        mapping.map(arg, kb.load(argOf(input, false),
-                                 elementOffset(kb, mapOf(input), shapeOf(input), ivs)));
-      }
-      for (auto [init, value] : llvm::zip(inits, current))
-        mapping.map(op.getMatchingBlockArgument(init), value);
-      for (Operation &inner : body->without_terminator()) {
-        if (auto index = dyn_cast<linalg::IndexOp>(inner)) {
-          mapping.map(index.getResult(), ivs[index.getDim()]);
-          continue;
-        }
-        b.clone(inner, mapping);
-      }
-      SmallVector<Value> next;
-      for (Value yielded : body->getTerminator()->getOperands())
-        next.push_back(mapping.lookupOrDefault(yielded));
-      return next;
+      return emitPayload(
+          kb, op,
+          [&](OpOperand *input) {
+            return kb.load(argOf(input, false),
+                           elementOffset(kb, mapOf(input), shapeOf(input), ivs));
+          },
+          current, ivs);
     };
     // Reduction loops, nested in loop order, carry the outputs.
     std::function<SmallVector<Value>(size_t, ValueRange)> loop =

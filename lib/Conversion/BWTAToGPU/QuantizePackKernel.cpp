@@ -69,8 +69,20 @@ Kernel gpu_kernels::buildQuantizePackKernel(OpBuilder &b, Location loc,
   Type i32 = b.getI32Type(), f32 = b.getF32Type();
   auto vec = [](int64_t size, Type type) { return MemRefType::get({size}, type); };
   const int64_t planes = spec.planes(), m = spec.m, k = spec.k;
-  SmallVector<Type> argTypes{vec(m * k, spec.inputType), vec(spec.words(), i32),
-                             vec(planes * m, i32), vec(m, f32)};
+  linalg::LinalgOp producer = spec.producer; // its accessors are not const
+  SmallVector<OpOperand *> producerInputs;
+  SmallVector<Type> argTypes;
+  if (producer) {
+    for (OpOperand *input : producer.getDpsInputOperands())
+      if (auto type = dyn_cast<ShapedType>(input->get().getType())) {
+        producerInputs.push_back(input);
+        argTypes.push_back(vec(type.getNumElements(), type.getElementType()));
+      }
+  } else {
+    argTypes.push_back(vec(m * k, spec.inputType));
+  }
+  argTypes.append({vec(spec.words(), i32), vec(planes * m, i32), vec(m, f32)});
+
   if (spec.asymmetric())
     argTypes.push_back(vec(m, i32));
   auto func = gpu::GPUFuncOp::create(b, loc, name, b.getFunctionType(argTypes, {}));
@@ -84,9 +96,38 @@ Kernel gpu_kernels::buildQuantizePackKernel(OpBuilder &b, Location loc,
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(&func.getBody().front());
   KernelBuilder kb{b, loc};
-  Value x = func.getArgument(0), words = func.getArgument(1),
-        popcounts = func.getArgument(2), scaleOut = func.getArgument(3);
-  Value zeroPointOut = spec.asymmetric() ? func.getArgument(4) : Value();
+  unsigned inputs = spec.producer ? producerInputs.size() : 1;
+  Value x = func.getArgument(0), words = func.getArgument(inputs),
+        popcounts = func.getArgument(inputs + 1), scaleOut = func.getArgument(inputs + 2);
+  Value zeroPointOut = spec.asymmetric() ? func.getArgument(inputs + 3) : Value();
+  // Element `column` of (clamped) row `row`: loaded, or computed by the
+  // fused producer from its inputs.
+  auto element = [&](Value row, Value column) -> Value {
+    if (!spec.producer)
+      return kb.load(x, kb.add(kb.mul(row, k), column));
+    // The producer's loops are the quantizer input's dims: rows are its
+    // leading dims flattened, K the last.
+    ArrayRef<int64_t> shape =
+        cast<ShapedType>(spec.producer->getResult(0).getType()).getShape();
+    SmallVector<Value> ivs(shape.size());
+    ivs.back() = column;
+    Value rest = row;
+    for (int64_t d = int64_t(shape.size()) - 2; d >= 0; --d) {
+      ivs[d] = kb.remu(rest, shape[d]);
+      rest = kb.divu(rest, shape[d]);
+    }
+    SmallVector<AffineMap> maps = producer.getIndexingMapsArray();
+    auto load = [&](OpOperand *input) {
+      unsigned position = llvm::find(producerInputs, input) - producerInputs.begin();
+      return kb.load(func.getArgument(position),
+                     elementOffset(kb, maps[input->getOperandNumber()],
+                                   cast<ShapedType>(input->get().getType()).getShape(), ivs));
+    };
+    Type type = getElementTypeOrSelf(spec.producer->getResult(0).getType());
+    Value unused = arith::ConstantOp::create(b, loc, b.getZeroAttr(type));
+    return emitPayload(kb, producer, load, ValueRange{unused}, ivs).front();
+  };
+
 
   Value thread = kb.threadId();
   Value lane = kb.remu(thread, 32), warp = kb.divu(thread, 32);
@@ -123,14 +164,14 @@ Kernel gpu_kernels::buildQuantizePackKernel(OpBuilder &b, Location loc,
   Value row = rowLoop.getInductionVar();
   // Rows past M only write zero words (the GEMM reads whole row tiles).
   Value valid = kb.ult(row, m);
-  Value rowBase = kb.mul(kb.minu(row, m - 1), k);
+  Value clampedRow = kb.minu(row, m - 1);
 
   // The thread's elements t + 256·j, and whether each is in the row.
   SmallVector<Value> xs, inRange;
   for (int64_t j = 0; j < iterations; ++j) {
     Value column = kb.add(thread, j * kThreads);
     Value inside = kb.andI(valid, kb.ult(column, k));
-    Value v = kb.load(x, kb.add(rowBase, kb.minu(column, k - 1)));
+    Value v = element(clampedRow, kb.minu(column, k - 1));
     if (!v.getType().isF32())
       v = arith::ExtFOp::create(b, loc, f32, v);
     inRange.push_back(inside);
