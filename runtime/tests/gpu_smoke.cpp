@@ -177,6 +177,19 @@ void runCase(const std::string &label, const std::vector<char> &bytes,
            label + ": graph " + (replay ? "replay" : "capture") +
                " gives a + 2b - w for new inputs");
   }
+  // bwta_session_launch enqueues on the caller's stream (here the legacy
+  // default stream, which the output copy waits for), plain and as a graph.
+  for (int graph = 0; graph < 2; ++graph) {
+    for (float &value : a)
+      value += 1.0f;
+    std::fill(c.begin(), c.end(), 0.0f);
+    expect(bwta_session_set_input(session, "a", a.data(), kN * 4) == BWTA_OK &&
+               bwta_session_launch(session, nullptr, graph) == BWTA_OK &&
+               bwta_session_get_output(session, "c", c.data(), kN * 4) == BWTA_OK &&
+               resultsMatch(a, b, w, c),
+           label + ": launch on a stream" + (graph ? " as a graph" : "") +
+               " gives a + 2b - w");
+  }
   float times[20];
   expect(bwta_session_benchmark(session, 3, 20, 1, times) == BWTA_OK &&
              times[0] > 0.0f,

@@ -80,6 +80,8 @@ TEST(CApiTest, RefusesNullArguments) {
   EXPECT_EQ(bwta_session_create(nullptr, 0, nullptr), BWTA_ERROR_INVALID_ARGUMENT);
   EXPECT_EQ(bwta_session_run(nullptr), BWTA_ERROR_INVALID_ARGUMENT);
   EXPECT_EQ(bwta_session_run_graph(nullptr), BWTA_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(bwta_session_launch(nullptr, nullptr, 1), BWTA_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(lastError(), "bwta_session_launch: session is null");
   EXPECT_EQ(bwta_session_set_input(nullptr, "x", "", 0),
             BWTA_ERROR_INVALID_ARGUMENT);
   EXPECT_EQ(lastError(), "bwta_session_set_input: session, name and data must "
