@@ -57,6 +57,11 @@ def ConvertBWTAToGPUPass : Pass<"bwta-lower-to-gpu", "::mlir::ModuleOp"> {
       points, scales and bias in registers (int32 wrapping, then f32 without
       fused multiply-add) and stores f32 or f16 under an `m < M`, `n < N`
       guard; a plane matmul used otherwise is stored as int32 counts;
+    - on sm_90a, a BWTA linear layer (ternary activations × binary weights,
+      batch 1) with M ≥ `wgmma-min-m` runs the wgmma kernel instead: its
+      activations are packed as p and ¬n, both accumulate into one int32
+      per output (wgmma m64n128k256 b1 AND-popcount, inline PTX), fed by a
+      6-stage cp.async pipeline through dynamic shared memory;
     - popcounts of weights, and weights themselves, become global
       declarations resolved at compile time; `split_planes` of packed
       planes is free (same storage).
@@ -99,6 +104,10 @@ def ConvertBWTAToGPUPass : Pass<"bwta-lower-to-gpu", "::mlir::ModuleOp"> {
     Option<"gemvRows", "gemv-rows", "int64_t", /*default=*/"0",
            "lhs rows per GEMV block (the weights stay in registers across "
            "them); 0: all M rows in one block">,
+    Option<"wgmmaMinM", "wgmma-min-m", "int64_t", /*default=*/"-1",
+           "smallest M of a BWTA linear layer computed by the wgmma kernel "
+           "on sm_90a; -1 picks the measured default, 0 never (explicit "
+           "tiles also select mma.sync)">,
   ];
   let statistics = [
     Statistic<"numKernels", "kernels", "Kernels generated">,

@@ -89,6 +89,21 @@ ParamKind paramKind(Value param) {
   return type.getRank() == 0 ? ParamKind::PerTensor : ParamKind::PerRow;
 }
 
+/// The GEMM of an epilogue fused with the plane matmul that feeds it.
+PlaneGemmSpec epilogueSpec(BTCEpilogueOp op, PlaneMatmulOp matmul) {
+  PlaneGemmSpec spec = gemmSpec(matmul);
+  spec.epilogue = EpilogueSpec{cast<QuantizedType>(op.getLhsType()),
+                               cast<QuantizedType>(op.getRhsType()),
+                               int64_t(op.getK()),
+                               paramKind(op.getLhsScale()),
+                               paramKind(op.getRhsScale()),
+                               paramKind(op.getLhsZeroPoint()),
+                               paramKind(op.getRhsZeroPoint()),
+                               bool(op.getBias()),
+                               op.getResult().getType().getElementType()};
+  return spec;
+}
+
 struct ConvertBWTAToGPUPass
     : bwta::impl::ConvertBWTAToGPUPassBase<ConvertBWTAToGPUPass> {
   using Base::Base;
@@ -142,6 +157,17 @@ struct ConvertBWTAToGPUPass
   }
   int64_t gemvRowsPerBlock() const { return gemvRows; }
 
+  /// Whether the wgmma kernel computes `spec`: a BWTA linear layer on
+  /// sm_90a (wgmma exists on no other chip) with at least wgmma-min-m rows;
+  /// explicit tiles select mma.sync.
+  bool useWgmma(const PlaneGemmSpec &spec) const {
+    // bench/RESULTS.md (2026-11-22, wgmma port): measured on the H200.
+    constexpr int64_t kDefaultWgmmaMinM = 64;
+    int64_t minM = wgmmaMinM < 0 ? kDefaultWgmmaMinM : wgmmaMinM;
+    return chip == "sm_90a" && !warpRows && minM > 0 && spec.m >= minM &&
+           wgmmaGemmApplies(spec);
+  }
+
   gpu::GPUModuleOp getOrCreateKernelModule(ModuleOp module) {
     if (auto existing = module.lookupSymbol<gpu::GPUModuleOp>(kModuleName))
       return existing;
@@ -178,6 +204,9 @@ private:
   LogicalResult lowerPlaneMatmul(PlaneMatmulOp op);
   LogicalResult lowerEpilogue(BTCEpilogueOp op);
   LogicalResult lowerLinalg(linalg::LinalgOp op);
+  /// Whether the wgmma GEMM is the only reader of the packed words of
+  /// quantizer result `packed` (then they are packed as p and ¬n).
+  bool onlyWgmmaReads(Value packed);
 
   /// The 1-D buffer holding `value` (a view of an argument if needed).
   FailureOr<Value> buffer(Operation *user, Value value);
@@ -202,6 +231,7 @@ private:
   DenseMap<Value, Value> buffers;      // tensor value -> 1-D memref
   DenseMap<Value, Value> outputs;      // returned value -> output argument
   DenseMap<Value, Value> rowPopcounts; // quantize result -> its popcounts
+  DenseSet<Value> notNegative;         // quantize results packed as p, ¬n
   llvm::StringMap<Value> globals;      // weight name + derivation -> get_global
   DenseMap<int64_t, Value> indexConstants;
 };
@@ -309,8 +339,14 @@ void HostLowering::launch(const Kernel &kernel, ValueRange args) {
   };
   gpu::KernelDim3 grid{idx(kernel.grid[0]), idx(kernel.grid[1]), idx(kernel.grid[2])};
   gpu::KernelDim3 block{idx(kernel.block[0]), idx(kernel.block[1]), idx(kernel.block[2])};
-  gpu::LaunchFuncOp::create(*host, loc, kernel.func, grid, block,
-                            /*dynamicSharedMemorySize=*/Value(), args);
+  Value shared;
+  if (kernel.dynamicSharedBytes) {
+    OpBuilder::InsertionGuard guard(*host);
+    host->setInsertionPointToStart(host->getBlock());
+    shared = arith::ConstantIntOp::create(*host, loc, host->getI32Type(),
+                                          kernel.dynamicSharedBytes);
+  }
+  gpu::LaunchFuncOp::create(*host, loc, kernel.func, grid, block, shared, args);
 }
 
 LogicalResult HostLowering::lowerWeight(WeightOp op) {
@@ -343,6 +379,9 @@ LogicalResult HostLowering::lowerQuantize(QuantizeOp op, linalg::LinalgOp produc
                         inputType.getNumElements() / inputType.getShape().back(),
                         inputType.getShape().back(), layout.getTileRows()};
   spec.producer = producer;
+  spec.notNegative = onlyWgmmaReads(op.getResult());
+  if (spec.notNegative)
+    notNegative.insert(op.getResult());
   SmallVector<Value> args;
   SmallVector<Value> inputs{op.getInput()};
   if (producer) {
@@ -430,16 +469,7 @@ LogicalResult HostLowering::lowerEpilogue(BTCEpilogueOp op) {
   if (failed(checkGemmOperands(matmul)))
     return failure();
   RankedTensorType resultType = op.getResult().getType();
-  PlaneGemmSpec spec = gemmSpec(matmul);
-  spec.epilogue = EpilogueSpec{cast<QuantizedType>(op.getLhsType()),
-                               cast<QuantizedType>(op.getRhsType()),
-                               int64_t(op.getK()),
-                               paramKind(op.getLhsScale()),
-                               paramKind(op.getRhsScale()),
-                               paramKind(op.getLhsZeroPoint()),
-                               paramKind(op.getRhsZeroPoint()),
-                               bool(op.getBias()),
-                               resultType.getElementType()};
+  PlaneGemmSpec spec = epilogueSpec(op, matmul);
   SmallVector<Value> operands{matmul.getLhs(), matmul.getRhs(), op.getLhsPopcount(),
                               op.getRhsPopcount(), op.getLhsScale(), op.getRhsScale()};
   for (Value optional : {op.getLhsZeroPoint(), op.getRhsZeroPoint(), op.getBias()})
@@ -452,7 +482,13 @@ LogicalResult HostLowering::lowerEpilogue(BTCEpilogueOp op) {
       return failure();
     args.push_back(*buf);
   }
-  Kernel kernel = addGemmKernel(op.getLoc(), "linear", spec);
+  // The wgmma kernel where the quantizer packed ¬n for it (onlyWgmmaReads).
+  Kernel kernel =
+      notNegative.contains(root(matmul.getLhs()))
+          ? addKernel([&](OpBuilder &b) {
+              return buildWgmmaGemmKernel(b, op.getLoc(), "linear", spec);
+            })
+          : addGemmKernel(op.getLoc(), "linear", spec);
   Value out = destination(op.getResult(), resultType.getElementType(),
                           resultType.getNumElements());
   args.push_back(out);
@@ -508,6 +544,8 @@ LogicalResult HostLowering::lowerFusion(FusionOp op) {
     buffers[result] = *buf;
     if (Value popcounts = rowPopcounts.lookup(yielded))
       rowPopcounts[result] = popcounts;
+    if (notNegative.contains(yielded))
+      notNegative.insert(result);
   }
   return success();
 }
@@ -542,6 +580,41 @@ LogicalResult HostLowering::lowerLinalg(linalg::LinalgOp op) {
   for (auto [result, out] : llvm::zip(op->getResults(), outs))
     buffers[result] = out;
   return success();
+}
+
+bool HostLowering::onlyWgmmaReads(Value packed) {
+  bool any = false;
+  SmallVector<Value> values{packed};
+  while (!values.empty()) {
+    Value value = values.pop_back_val();
+    if (outputs.count(value))
+      return false;
+    for (OpOperand &use : value.getUses()) {
+      Operation *user = use.getOwner();
+      if (auto split = dyn_cast<SplitPlanesOp>(user)) {
+        values.push_back(split.getResult());
+        continue;
+      }
+      if (isa<PlanePopcountOp>(user)) // the popcounts stay those of p and n
+        continue;
+      if (auto yield = dyn_cast<YieldOp>(user)) { // out of a bwta.fusion
+        values.push_back(yield->getParentOp()->getResult(use.getOperandNumber()));
+        continue;
+      }
+      auto matmul = dyn_cast<PlaneMatmulOp>(user);
+      if (!matmul || use.getOperandNumber() != 0 || matmul.getRhs() == value ||
+          matmul->use_empty() || matmul.getGroupSize())
+        return false;
+      for (Operation *reader : matmul->getUsers()) {
+        auto epilogue = dyn_cast<BTCEpilogueOp>(reader);
+        if (!epilogue || epilogue.getGroupSize() ||
+            !pass.useWgmma(epilogueSpec(epilogue, matmul)))
+          return false;
+      }
+      any = true;
+    }
+  }
+  return any;
 }
 
 LogicalResult HostLowering::lowerOp(Operation *op) {

@@ -22,6 +22,8 @@ namespace bwta::gpu_kernels {
 struct Kernel {
   mlir::gpu::GPUFuncOp func;
   std::array<int64_t, 3> grid, block;
+  /// Dynamic shared memory of each launch (gpu.dynamic_shared_memory).
+  int64_t dynamicSharedBytes = 0;
 };
 
 /// How a plane GEMM is cut: each warp computes warpRows × warpCols m16n8
@@ -94,6 +96,22 @@ Kernel buildPlaneGemvKernel(mlir::OpBuilder &b, mlir::Location loc,
                             llvm::StringRef name, const PlaneGemmSpec &spec,
                             int64_t rowsPerBlock);
 
+/// The BWTA linear layer (ternary activations × binary weights, per-row
+/// activation scales, no zero points, batch 1) on sm_90a: wgmma
+/// m64n128k256 b1 AND-popcount from shared memory, 128×128 output tiles
+/// per block of two warpgroups, a 6-stage cp.async pipeline (32-byte
+/// swizzle), the epilogue parameters staged in shared memory and the
+/// output tile written with coalesced 16-byte stores.
+///
+/// Arguments as buildPlaneGemmKernel with an epilogue, except that lhs
+/// plane 1 must hold q = ¬n on the valid K bits (QuantizePackSpec::
+/// notNegative; its popcounts are still those of n): both planes then
+/// accumulate into one S = Σ popc(p∧b) + popc(q∧b), and
+/// dot = 2(S − popc(b)) − (popc(p) − popc(n)).
+bool wgmmaGemmApplies(const PlaneGemmSpec &spec);
+Kernel buildWgmmaGemmKernel(mlir::OpBuilder &b, mlir::Location loc,
+                            llvm::StringRef name, const PlaneGemmSpec &spec);
+
 /// Dynamic per-row quantization of a [rows, K] float tensor (f32, f16 or
 /// bf16) into packed planes [P][RT][KT][R][8] (R = 16 for a GEMM lhs, 8 for
 /// an rhs; padding rows and words written as zeros), one block of 256
@@ -111,6 +129,10 @@ struct QuantizePackSpec {
   /// its shaped inputs instead of x and computes each element with its
   /// body (null: x is read as is).
   mlir::linalg::LinalgOp producer;
+  /// Ternary only: plane 1 holds q = ¬n = [x ≠ −1] on the valid K bits of
+  /// real rows (padding stays 0) for the wgmma GEMM; the popcounts written
+  /// are still those of p and n.
+  bool notNegative = false;
   int64_t planes() const { return type.getNumPlanes(); }
   int64_t rowTiles() const { return llvm::divideCeil(m, tileRows); }
   int64_t kTiles() const { return llvm::divideCeil(k, 256); }

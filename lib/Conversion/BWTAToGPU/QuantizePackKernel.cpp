@@ -82,7 +82,6 @@ Kernel gpu_kernels::buildQuantizePackKernel(OpBuilder &b, Location loc,
     argTypes.push_back(vec(m * k, spec.inputType));
   }
   argTypes.append({vec(spec.words(), i32), vec(planes * m, i32), vec(m, f32)});
-
   if (spec.asymmetric())
     argTypes.push_back(vec(m, i32));
   auto func = gpu::GPUFuncOp::create(b, loc, name, b.getFunctionType(argTypes, {}));
@@ -127,7 +126,6 @@ Kernel gpu_kernels::buildQuantizePackKernel(OpBuilder &b, Location loc,
     Value unused = arith::ConstantOp::create(b, loc, b.getZeroAttr(type));
     return emitPayload(kb, producer, load, ValueRange{unused}, ivs).front();
   };
-
 
   Value thread = kb.threadId();
   Value lane = kb.remu(thread, 32), warp = kb.divu(thread, 32);
@@ -226,7 +224,11 @@ Kernel gpu_kernels::buildQuantizePackKernel(OpBuilder &b, Location loc,
       Value negative = arith::XOrIOp::create(b, loc, positive,
                                              arith::ConstantIntOp::create(b, loc, 1, 1));
       bits[0].push_back(kb.andI(kept[j], positive));
-      bits[1].push_back(kb.andI(kept[j], negative));
+      Value n = kb.andI(kept[j], negative);
+      if (spec.notNegative) // q = ¬n, 0 outside the row and K
+        n = kb.andI(inRange[j], arith::XOrIOp::create(
+                                    b, loc, n, arith::ConstantIntOp::create(b, loc, 1, 1)));
+      bits[1].push_back(n);
     }
   } else {
     double qmin = type.getMinLevel(), qmax = type.getMaxLevel();
@@ -276,6 +278,9 @@ Kernel gpu_kernels::buildQuantizePackKernel(OpBuilder &b, Location loc,
   // parameters, written by thread 0 for real rows only.
   for (int64_t p = 0; p < planes; ++p) {
     Value total = reducer.reduce(kb.select(isLane0, setBits[p], kb.i32(0)), isum);
+    // popc(n) = K − popc(q): a real row has K valid bits.
+    if (spec.notNegative && p == 1)
+      total = kb.sub(kb.i32(k), total);
     kb.ifThen(kb.andI(valid, kb.eq(thread, 0)),
               [&] { kb.store(total, popcounts, kb.add(row, p * m)); });
   }

@@ -1,0 +1,93 @@
+// BWTA linear layers (ternary activations × binary weights) with M ≥ 64 on
+// sm_90a take the wgmma kernel (bench/proto/FINDINGS.md, large M): the
+// activation kernel packs p and q = ¬n (masked to the valid K bits), the
+// GEMM runs m64n128k256 b1 AND-popcount wgmmas from shared memory filled by
+// a cp.async pipeline, and launches with dynamic shared memory.
+// RUN: bwta-opt %s -bwta-btc-decompose -bwta-pack-layout -cse -bwta-lower-to-gpu | FileCheck %s
+// RUN: bwta-opt %s -bwta-btc-decompose -bwta-pack-layout -cse -bwta-lower-to-gpu -bwta-gpu-binary=format=isa | FileCheck %s --check-prefix=PTX
+// Other chips, and wgmma-min-m=0, keep mma.sync and the plain p/n planes.
+// RUN: bwta-opt %s -bwta-btc-decompose -bwta-pack-layout -cse -bwta-lower-to-gpu=chip=sm_90 -bwta-gpu-binary=format=isa | FileCheck %s --check-prefix=MMA
+// RUN: bwta-opt %s -bwta-btc-decompose -bwta-pack-layout -cse -bwta-lower-to-gpu=wgmma-min-m=0 -bwta-gpu-binary=format=isa | FileCheck %s --check-prefix=MMA
+// RUN: bwta-opt %s -bwta-btc-decompose -bwta-pack-layout -cse -bwta-lower-to-gpu=wgmma-min-m=0 | FileCheck %s --check-prefix=MMA-IR
+
+// M = N = 300, K = 700 (3 K tiles): 3 × 3 blocks of 128 × 128, 256
+// threads, 77312 bytes of dynamic shared memory (1 KiB alignment slack,
+// 6 slots of 12 KiB, 2.5 KiB of epilogue parameters).
+// CHECK-LABEL: func.func @off_tiles(
+// CHECK-DAG: %[[SMEM:.*]] = arith.constant 77312 : i32
+// CHECK: gpu.launch_func @bwta_kernels::@quantize_pack blocks
+// CHECK: gpu.launch_func @bwta_kernels::@linear blocks in (%[[C3:.*]], %[[C3]], %{{.*}}) threads in (%[[C256:.*]], %{{.*}}, %{{.*}}) dynamic_shared_memory_size %[[SMEM]] args(
+// CHECK-LABEL: func.func @vector_f32(
+// CHECK: gpu.launch_func @bwta_kernels::@linear_{{[0-9]+}} blocks in (%[[C2:.*]], %[[C2]], %{{.*}}) threads in (%{{.*}}) dynamic_shared_memory_size
+
+// The ¬n plane: the ballot bit of plane 1 is in-range ∧ ¬(kept ∧ x < 0),
+// and its popcount written back as popc(n) = K − popc(q).
+// CHECK-LABEL: gpu.func @quantize_pack(
+// CHECK: arith.xori
+// CHECK: nvvm.vote.sync ballot
+// CHECK: %[[K:.*]] = arith.constant 700 : i32
+// CHECK-NEXT: arith.subi %[[K]],
+// CHECK-LABEL: gpu.func @linear(
+// CHECK-SAME: nvvm.maxntid = array<i32: 256, 1, 1>, nvvm.minctasm = 2 : i32
+// CHECK: gpu.dynamic_shared_memory
+// MMA-IR-NOT: dynamic_shared_memory_size
+// MMA-IR-LABEL: gpu.func @quantize_pack(
+// MMA-IR-NOT: arith.constant 700 : i32
+// MMA-IR: gpu.return
+
+// The PTX is one escaped string (\0A newlines, \09 tabs).
+// PTX: gpu.binary @bwta_kernels
+// PTX-SAME: .entry linear(
+// PTX-SAME: .maxntid 256, 1, 1\0A.minnctapersm 2\0A
+// Loads clamp the row tiles (19 of 16 rows, 38 of 8 columns) into range.
+// PTX-SAME: min.u32 \09%r{{[0-9]+}}, %r{{[0-9]+}}, 18;
+// PTX-SAME: min.u32 \09%r{{[0-9]+}}, %r{{[0-9]+}}, 37;
+// PTX-SAME: cp.async.cg.shared.global [%rd{{[0-9]+}}], [%rd{{[0-9]+}}], 16;
+// PTX-SAME: cp.async.commit_group;
+// PTX-SAME: cp.async.wait_group \093;\0A\09fence.proxy.async.shared::cta;\0A\09bar.sync \090;
+// PTX-SAME: wgmma.fence.sync.aligned;
+// PTX-SAME: wgmma.mma_async.sync.aligned.m64n128k256.s32.b1.b1.and.popc {%r{{[0-9]+}}, %r
+// PTX-SAME: wgmma.mma_async.sync.aligned.m64n128k256.s32.b1.b1.and.popc
+// PTX-SAME: wgmma.commit_group.sync.aligned;\0A\09wgmma.wait_group.sync.aligned \091;
+// PTX-SAME: wgmma.wait_group.sync.aligned \090;\0A\09cp.async.wait_group \090;
+// The epilogue: exactly rounded float steps, no fma.
+// PTX-NOT: fma
+// PTX-SAME: mul.rn.f32
+// PTX-SAME: add.rn.f32
+// PTX-SAME: cvt.rn.f16.f32
+// Stores: m < 300 and n < 300, element by element (rows of 300 halves are
+// not 16-byte aligned).
+// PTX-SAME: , 299;
+// PTX-SAME: st.global.b16
+// PTX-NOT: st.global.v4
+// PTX-SAME: .entry linear_{{[0-9]+}}(
+// f32 out without bias, N = 256: whole 16-byte chunks.
+// PTX-NOT: add.rn.f32
+// PTX-SAME: st.global.v4.b32
+// PTX-NOT: fma
+
+// MMA: gpu.binary @bwta_kernels
+// MMA-NOT: wgmma
+// MMA-SAME: mma.sync.aligned.m16n8k256.row.col.s32.b1.b1.s32.and.popc
+// MMA-NOT: wgmma
+
+func.func @off_tiles(%x: tensor<300x700xf32> {bwta.name = "x"}) -> (tensor<300x300xf16> {bwta.name = "y"}) {
+  %t, %st = bwta.quantize %x {scheme = #bwta.scheme<granularity = per_token, threshold = #bwta.threshold<mean_abs, 0.7>>}
+      : tensor<300x700xf32> -> tensor<300x700x!bwta.ternary>, tensor<300xf32>
+  %w = bwta.weight "w" : tensor<300x700x!bwta.binary>
+  %s = bwta.weight "s" : tensor<300xf32>
+  %b = bwta.weight "b" : tensor<300xf32>
+  %y = bwta.qmatmul %t, %w scales(%st, %s) bias(%b)
+      : (tensor<300x700x!bwta.ternary>, tensor<300x700x!bwta.binary>, tensor<300xf32>, tensor<300xf32>, tensor<300xf32>) -> tensor<300x300xf16>
+  return %y : tensor<300x300xf16>
+}
+
+func.func @vector_f32(%x: tensor<200x512xf32> {bwta.name = "x"}) -> (tensor<200x256xf32> {bwta.name = "y"}) {
+  %t, %st = bwta.quantize %x {scheme = #bwta.scheme<granularity = per_token>}
+      : tensor<200x512xf32> -> tensor<200x512x!bwta.ternary>, tensor<200xf32>
+  %w = bwta.weight "w2" : tensor<256x512x!bwta.binary>
+  %s = bwta.weight "s2" : tensor<256xf32>
+  %y = bwta.qmatmul %t, %w scales(%st, %s)
+      : (tensor<200x512x!bwta.ternary>, tensor<256x512x!bwta.binary>, tensor<200xf32>, tensor<256xf32>) -> tensor<200x256xf32>
+  return %y : tensor<200x256xf32>
+}
