@@ -4,11 +4,19 @@ the standard library, read with `ast` (nothing is imported or downloaded).
 Modules are split into train and held-out sets by a hash of their name, so no
 held-out paragraph comes from a module seen in training. The text depends on
 the Python version; `corpus_info()` says which one was used.
+
+`python -m bwta.data --dump FILE.json.gz` writes the docstrings read here
+to a file, and `use_corpus(FILE)` (or `python -m bwta.eval --corpus FILE`)
+reads them from it instead, so that a machine with another Python version
+measures on the same text.
 """
 
 from __future__ import annotations
 
+import argparse
 import ast
+import gzip
+import json
 import re
 import sys
 import sysconfig
@@ -47,12 +55,40 @@ def stdlib_files():
     return root, sorted(files)
 
 
+_CORPUS = {"file": None, "python": None}
+
+
+def use_corpus(path) -> None:
+    """Read the docstrings from a file written by `dump` (None: this Python's stdlib)."""
+    _CORPUS["file"] = None if path is None else str(path)
+    _CORPUS["python"] = None
+    _modules.cache_clear()
+    _split.cache_clear()
+
+
+def _read_corpus(path: str):
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        d = json.load(f)
+    _CORPUS["python"] = d["python"]
+    return d["modules"]
+
+
 @lru_cache(maxsize=4)
 def _modules(max_files):
     """(module name, docstrings) of the first `max_files` stdlib files (all: None)."""
+    if _CORPUS["file"]:
+        return [(m, docs) for m, docs in _read_corpus(_CORPUS["file"])[:max_files]]
     root, files = stdlib_files()
     return [(".".join(p.relative_to(root).with_suffix("").parts), list(_docstrings(p)))
             for p in files[:max_files]]
+
+
+def dump(path) -> None:
+    """Writes this Python's stdlib docstrings (what `_modules` reads) to a gzipped JSON file."""
+    root, files = stdlib_files()
+    modules = [(".".join(p.relative_to(root).with_suffix("").parts), list(_docstrings(p))) for p in files]
+    with gzip.open(path, "wt", encoding="utf-8") as f:
+        json.dump({"python": sys.version.split()[0], "modules": modules}, f)
 
 
 @lru_cache(maxsize=8)
@@ -86,4 +122,21 @@ def text_bytes(split: str, max_files=None) -> bytes:
 
 
 def corpus_info() -> str:
+    if _CORPUS["file"]:
+        _modules(None)
+        return f"docstrings of the Python {_CORPUS['python']} standard library (read from {Path(_CORPUS['file']).name})"
     return f"docstrings of the Python {sys.version.split()[0]} standard library"
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description="Dump the stdlib docstrings corpus to a file.")
+    ap.add_argument("--dump", required=True, help="output file (.json.gz)")
+    args = ap.parse_args(argv)
+    dump(args.dump)
+    n = [len(paragraphs(s)) for s in ("train", "test")]
+    print(f"{args.dump}: {corpus_info()}, {n[0]} train / {n[1]} held-out paragraphs")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -14,6 +14,7 @@ is symmetric or the levels are binary/ternary).
 from __future__ import annotations
 
 import math
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Optional
 
@@ -152,14 +153,32 @@ class Scheme:
 # f32 helpers in the contract's order
 # ----------------------------------------------------------------------------
 
+_EXACT = [True]
+
+
+@contextmanager
+def fast_sums():
+    """Within this block `lane_sum` is a plain `sum` (the same value up to f32
+    rounding, one kernel instead of ~30): for training, where only speed
+    matters. Everything outside it, evaluation included, stays bit-exact."""
+    _EXACT.append(False)
+    try:
+        yield
+    finally:
+        _EXACT.pop()
+
+
 def lane_sum(a: torch.Tensor) -> torch.Tensor:
     """Sums of the rows of `a` [R, n] in f32, in the contract's lane order.
 
     p_l = 0.0f + a_l + a_{l+256} + ... (sequentially) for l = 0..255, then
     p_l = p_l + p_{l+s} for l < s, s = 128, 64, ..., 1; the sum is p_0.
     Zero padding changes nothing: x + 0.0f == x for every non-(-0) x.
+    Inside `fast_sums()` it is a plain sum instead.
     """
     a = a.to(F32)
+    if not _EXACT[-1]:
+        return a.sum(dim=1)
     rows, n = a.shape
     chunks = max(1, -(-n // LANES))
     padded = torch.zeros(rows, chunks * LANES, dtype=F32, device=a.device)

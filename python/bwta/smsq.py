@@ -8,10 +8,10 @@ degradation schedule, by default
     weights      float → 4 → balanced 2 bits → binary (α = mean|w|)
     P            float → 4 → 2 bits → {0, 1}
 
-Within the first `ramp` fraction of each stage the output is blended from the
-previous stage's, `β·Q_i(x) + (1 − β)·Q_{i−1}(x)` with β rising 0 → 1, so
-precision steps down smoothly instead of jumping. Each stage's output is
-multiplied by a magnitude-alignment projection factor γ (one scalar per
+Within the first `ramp` fraction of each stage (`last_ramp` of the last one,
+the longest) the output is blended from the previous stage's,
+`β·Q_i(x) + (1 − β)·Q_{i−1}(x)` with β rising 0 → 1, so precision steps
+down smoothly instead of jumping. Each stage's output is multiplied by a magnitude-alignment projection factor γ (one scalar per
 position and stage, initialized on the first batch of the stage to the
 least-squares projection <x, Q(x)> / <Q(x), Q(x)>, then learned), so a
 quantizer that changes magnitudes (a {0,1} attention row keeps its maximum on
@@ -30,11 +30,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Optional, Sequence
 
+import math
+import time
+
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from .nn import linears
+from .quant import fast_sums
 from .ste import quantizer
 
 
@@ -81,8 +85,11 @@ class SMSQConfig:
     qkv: tuple = ("a8", "a4", "a2", "bwta-act")  # Q, K and Vᵀ of attention
     probs: tuple = (None, "a4", "a2", "bwta-p")
     steps_per_stage: object = (200, 200, 200, 600)  # one count per stage, or one for all
-    ramp: float = 0.5
+    ramp: float = 0.5  # fraction of a stage blended from the previous one
+    last_ramp: float = 0.1  # the same for the last stage (the longest)
     lr: float = 5e-5
+    decay: bool = True  # cosine decay of the learning rate to 0 over the last stage
+    seconds: Optional[float] = None  # wall-clock budget: the last stage ends early (its decay compressed)
     align: bool = True
     out_weight: float = 1.0
     hidden_weight: float = 1.0
@@ -125,33 +132,56 @@ def distill_loss(out_s, out_t, rec_s, rec_t, out_loss, cfg: SMSQConfig):
 
 
 def train(student: nn.Module, teacher: nn.Module, batches: list, forward: Callable,
-          out_loss: Callable, cfg: SMSQConfig, log=None) -> nn.Module:
+          out_loss: Callable, cfg: SMSQConfig, log=None, log_every: int = 0) -> nn.Module:
     """Runs the schedule. `forward(model, batch, record)` returns the task
     output; `out_loss(student_out, teacher_out)` compares them."""
     if not hasattr(student, "smsq"):
         prepare(student, cfg)
     teacher.eval()
     student.train()
-    opt = torch.optim.AdamW(student.parameters(), lr=cfg.lr, weight_decay=0.0)
+    cuda = next(student.parameters()).is_cuda
+    opt = torch.optim.AdamW(student.parameters(), lr=cfg.lr, weight_decay=0.0, fused=cuda or None)
     stages = len(cfg.acts)
     counts = cfg.steps_per_stage if isinstance(cfg.steps_per_stage, (tuple, list)) else [cfg.steps_per_stage] * stages
-    schedule = [(stage, within, n) for stage, n in enumerate(counts) for within in range(n)]
-    for step, (stage, within, n) in enumerate(schedule):
-        ramp = max(1, int(cfg.ramp * n))
-        set_stage(student, stage, 1.0 if stage == 0 else min(1.0, (within + 1) / ramp))
-        batch = batches[step % len(batches)]
-        with torch.no_grad():
-            rec_t = {}
-            out_t = forward(teacher, batch, rec_t)
-        rec_s = {}
-        out_s = forward(student, batch, rec_s)
-        loss = distill_loss(out_s, out_t, rec_s, rec_t, out_loss, cfg)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(student.parameters(), 1.0)
-        opt.step()
-        if log and (within == 0 or within == n - 1):
-            log(f"stage {stage} step {within}: loss {loss.item():.5f}")
+    t_start = time.time()
+    done = [0] * stages
+    step = 0
+    for stage, n in enumerate(counts):
+        ramp = cfg.last_ramp if stage == stages - 1 else cfg.ramp
+        t_stage = time.time()
+        for within in range(n):
+            # progress through the stage: by steps, and in the last stage under a
+            # time budget by time too (blend and decay compressed alike)
+            progress = (within + 1) / n
+            if stage == stages - 1 and cfg.seconds is not None:
+                left = cfg.seconds - (t_stage - t_start)
+                elapsed = time.time() - t_stage
+                if within > 0 and elapsed >= left:  # the last stage runs at least one step
+                    break
+                progress = min(1.0, max(progress, elapsed / max(left, 1e-9)))
+            set_stage(student, stage, 1.0 if stage == 0 or ramp <= 0 else min(1.0, progress / ramp))
+            if cfg.decay and stage == stages - 1:
+                for group in opt.param_groups:
+                    group["lr"] = cfg.lr * 0.5 * (1 + math.cos(math.pi * progress))
+            batch = batches[step % len(batches)]
+            with torch.no_grad(), fast_sums():
+                rec_t = {}
+                out_t = forward(teacher, batch, rec_t)
+            rec_s = {}
+            with fast_sums():
+                out_s = forward(student, batch, rec_s)
+                loss = distill_loss(out_s, out_t, rec_s, rec_t, out_loss, cfg)
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+            torch.nn.utils.clip_grad_norm_(student.parameters(), 1.0)
+            opt.step()
+            step += 1
+            done[stage] += 1
+            if log and (within == 0 or within == n - 1 or (log_every and within % log_every == 0)):
+                log(f"stage {stage} step {within}: loss {loss.item():.5f}")
+    student.smsq_info = {"steps": done, "seconds": round(time.time() - t_start, 1)}
+    if log:
+        log(f"SMSQ: {done} steps per stage in {time.time() - t_start:.1f} s")
     set_stage(student, stages - 1, 1.0)
     student.eval()
     return student

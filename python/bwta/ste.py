@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import torch
 
+from . import quant
 from .quant import BINARY, INT, TERNARY, DEFAULT_THRESHOLD, QType, Scheme, dequantize, quantize
 
 
@@ -35,8 +36,37 @@ def ste_round(x: torch.Tensor) -> torch.Tensor:
     return x + (torch.round(x) - x).detach()
 
 
+def _lean(x: torch.Tensor, qtype: QType, scheme: Scheme):
+    """The dynamic BWTA quantizers in few kernels, for training inside
+    `quant.fast_sums()` (same values up to the f32 rounding of the granule
+    sums; None for anything else)."""
+    gran, thr = scheme.granularity, scheme.threshold or DEFAULT_THRESHOLD
+    if gran not in ("per_token", "per_channel"):
+        return None
+    if qtype.kind == "binary":
+        return torch.where(x >= 0, 1.0, -1.0) * x.abs().mean(-1, keepdim=True)
+    if qtype.kind == "ternary" and thr.policy == "mean_abs":
+        a = x.abs()
+        kept = a > thr.factor * a.mean(-1, keepdim=True)
+        count = kept.sum(-1, keepdim=True)
+        alpha = torch.where(count > 0, (a * kept).sum(-1, keepdim=True) / count.clamp(min=1), 1.0)
+        return torch.sign(x) * kept * alpha
+    if qtype == INT(1, "unsigned") and scheme.mode == "symmetric":  # {0,1}·max over the row
+        m = x.abs().amax(-1, keepdim=True)
+        s = torch.where(m == 0, 1.0, m)
+        return torch.clamp(torch.round(x / s), 0, 1) * s
+    return None
+
+
 def fake_quant(x: torch.Tensor, qtype: QType, scheme: Scheme = Scheme()) -> torch.Tensor:
-    """dequantize(quantize(x)) in value (bit for bit), straight-through in gradient."""
+    """dequantize(quantize(x)) in value (bit for bit), straight-through in gradient.
+    Inside `quant.fast_sums()` the BWTA quantizers take a faster path whose
+    values differ only by the rounding of their sums (training only)."""
+    if not quant._EXACT[-1]:
+        with torch.no_grad():
+            y = _lean(x.detach(), qtype, scheme)
+        if y is not None:
+            return y + (x - x.detach()) if x.requires_grad else y
     with torch.no_grad():
         q, s, z = quantize(x.detach(), qtype, scheme)
         y = dequantize(q, s, z, scheme)

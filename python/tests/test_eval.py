@@ -28,3 +28,13 @@ def test_tiny_run_reports_every_row(tiny_bert_dir, tmp_path, capsys):
         assert all(row[key] == row[key] for row in results[part].values())  # no NaN
     assert (tmp_path / "llama" / "model.safetensors").exists()  # trained once, reused next time
     assert results["decoder"]["w8a8 RTN"]["ppl"] < results["decoder"]["bwta RTN"]["ppl"]
+
+
+def test_methods_and_settings_select_rows(tmp_path, capsys):
+    out = tmp_path / "results.json"
+    assert harness.main(["--tiny", "--device", "cpu", "--skip", "encoder", "--methods", "smsq",
+                         "--set", "llama_smsq_steps=[2,2,2,3]", "--out", str(out)]) == 0
+    results = json.loads(out.read_text())
+    assert set(results["decoder"]) == {"FP", "bwta RTN", "bwta SMSQ"}
+    assert results["decoder"]["bwta SMSQ"]["steps"] == [2, 2, 2, 3]
+    assert results["settings"]["llama_smsq_steps"] == [2, 2, 2, 3]

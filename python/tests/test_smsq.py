@@ -73,3 +73,15 @@ def test_smsq_beats_post_training_on_the_tiny_decoder(tiny_llama_dir, corpus):
     assert [l.split(":")[0] for l in logs[:2]] == ["stage 0 step 0", "stage 0 step 14"]
     ours = perplexity(student, corpus[1], seq=32, max_windows=16)
     assert ours < ptq, (ours, ptq)
+
+
+def test_seconds_budget_ends_the_last_stage(tiny_llama_dir, corpus):
+    fp = Llama.from_pretrained(tiny_llama_dir).eval()
+    w = windows(corpus[0], 32)
+    batches = [w[i:i + 4, :-1] for i in range(0, 40, 4)]
+    student = smsq.train(copy.deepcopy(fp), fp, batches, lambda m, b, rec: m(b, rec),
+                         lambda s, t: (s - t).pow(2).mean(),
+                         smsq.SMSQConfig(steps_per_stage=(2, 2, 2, 10 ** 6), seconds=1.0, lr=1e-3))
+    steps = student.smsq_info["steps"]
+    assert steps[:3] == [2, 2, 2] and 0 < steps[3] < 10 ** 6
+    assert student.smsq_info["seconds"] < 30

@@ -46,3 +46,21 @@ def test_specs_match_bwta_quantize_pass():
     assert quantizer("bwta-act").scheme.threshold.factor == 0.7
     q, s, _ = quantize(torch.tensor([[0.1, 0.9, 0.3]]), quantizer("bwta-p").qtype, quantizer("bwta-p").scheme)
     assert q.tolist() == [[0, 1, 0]]
+
+
+@pytest.mark.parametrize("spec", ["bwta-act", "bwta-w", "bwta-p"])
+def test_fast_training_path_matches_up_to_rounding(spec):
+    """Inside quant.fast_sums() the BWTA quantizers take a leaner path: the
+    same values up to the f32 rounding of the granule sums, same gradient."""
+    from bwta import quant
+    x = torch.randn(3, 5, 384, generator=torch.Generator().manual_seed(2))
+    if spec == "bwta-p":
+        x = x.softmax(-1)
+    x.requires_grad_(True)
+    exact = quantizer(spec)(x)
+    with quant.fast_sums():
+        fast = quantizer(spec)(x)
+    assert torch.allclose(exact, fast, rtol=1e-5, atol=1e-7)
+    g1, = torch.autograd.grad(exact.sum(), x)
+    g2, = torch.autograd.grad(fast.sum(), x)
+    assert torch.equal(g1, g2)
