@@ -161,8 +161,10 @@ struct ConvertBWTAToGPUPass
   /// sm_90a (wgmma exists on no other chip) with at least wgmma-min-m rows;
   /// explicit tiles select mma.sync.
   bool useWgmma(const PlaneGemmSpec &spec) const {
-    // bench/RESULTS.md (2026-11-22, wgmma port): measured on the H200.
-    constexpr int64_t kDefaultWgmmaMinM = 64;
+    // bench/RESULTS.md (2026-11-22, wgmma port), H200 at N = K = 4096:
+    // mma.sync's split-K decode tiling (M ≤ 16) wins at M = 16, wgmma from
+    // M = 32 on; M in 17..31 has the same grids as M = 32 in both kernels.
+    constexpr int64_t kDefaultWgmmaMinM = 17;
     int64_t minM = wgmmaMinM < 0 ? kDefaultWgmmaMinM : wgmmaMinM;
     return chip == "sm_90a" && !warpRows && minM > 0 && spec.m >= minM &&
            wgmmaGemmApplies(spec);

@@ -2,9 +2,11 @@
 // activation quantize+pack kernel, then the plane GEMM with its BTC epilogue
 // fused, writing straight into the output argument. Weights become global
 // declarations that bwta-compile fills from the weight file; the weight's
-// plane popcounts are derived at compile time.
-// RUN: bwta-opt %s -bwta-btc-decompose -bwta-pack-layout -cse -bwta-lower-to-gpu | FileCheck %s
-// RUN: bwta-opt %s -bwta-btc-decompose -bwta-pack-layout -cse -bwta-lower-to-gpu -bwta-gpu-binary | FileCheck %s --check-prefix=PTX
+// plane popcounts are derived at compile time. The GEMM here is the
+// mma.sync kernel (wgmma-min-m=0: on sm_90a a BWTA layer of M = 37 would
+// take the wgmma kernel, which wgmma.mlir covers).
+// RUN: bwta-opt %s -bwta-btc-decompose -bwta-pack-layout -cse -bwta-lower-to-gpu=wgmma-min-m=0 | FileCheck %s
+// RUN: bwta-opt %s -bwta-btc-decompose -bwta-pack-layout -cse -bwta-lower-to-gpu=wgmma-min-m=0 -bwta-gpu-binary | FileCheck %s --check-prefix=PTX
 
 // CHECK-DAG: memref.global "private" constant @w.plane_popcount : memref<21xi32> {alignment = 64 : i64, bwta.derive = "plane_popcount", bwta.weight = "w", bwta.weight_type = tensor<21x700x!bwta.binary, #bwta.packed<planes = 1, tile_rows = 8, tile_words = 8>>}
 // CHECK-DAG: memref.global "private" constant @w : memref<576xi32> {alignment = 64 : i64, bwta.weight = "w", bwta.weight_type = tensor<21x700x!bwta.binary, #bwta.packed<planes = 1, tile_rows = 8, tile_words = 8>>}

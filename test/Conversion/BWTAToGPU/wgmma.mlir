@@ -1,4 +1,4 @@
-// BWTA linear layers (ternary activations × binary weights) with M ≥ 64 on
+// BWTA linear layers (ternary activations × binary weights) with M ≥ 17 on
 // sm_90a take the wgmma kernel (bench/proto/FINDINGS.md, large M): the
 // activation kernel packs p and q = ¬n (masked to the valid K bits), the
 // GEMM runs m64n128k256 b1 AND-popcount wgmmas from shared memory filled by
@@ -19,6 +19,12 @@
 // CHECK: gpu.launch_func @bwta_kernels::@linear blocks in (%[[C3:.*]], %[[C3]], %{{.*}}) threads in (%[[C256:.*]], %{{.*}}, %{{.*}}) dynamic_shared_memory_size %[[SMEM]] args(
 // CHECK-LABEL: func.func @vector_f32(
 // CHECK: gpu.launch_func @bwta_kernels::@linear_{{[0-9]+}} blocks in (%[[C2:.*]], %[[C2]], %{{.*}}) threads in (%{{.*}}) dynamic_shared_memory_size
+// M = 16 stays on mma.sync (its split-K decode tiling is faster there),
+// M = 17 takes wgmma.
+// CHECK-LABEL: func.func @m16(
+// CHECK: gpu.launch_func @bwta_kernels::@linear_{{[0-9]+}} blocks in ({{[^)]*}}) threads in ({{[^)]*}}) args(
+// CHECK-LABEL: func.func @m17(
+// CHECK: gpu.launch_func @bwta_kernels::@linear_{{[0-9]+}} blocks in ({{[^)]*}}) threads in ({{[^)]*}}) dynamic_shared_memory_size
 
 // The ¬n plane: the ballot bit of plane 1 is in-range ∧ ¬(kept ∧ x < 0),
 // and its popcount written back as popc(n) = K − popc(q).
@@ -90,4 +96,24 @@ func.func @vector_f32(%x: tensor<200x512xf32> {bwta.name = "x"}) -> (tensor<200x
   %y = bwta.qmatmul %t, %w scales(%st, %s)
       : (tensor<200x512x!bwta.ternary>, tensor<256x512x!bwta.binary>, tensor<200xf32>, tensor<256xf32>) -> tensor<200x256xf32>
   return %y : tensor<200x256xf32>
+}
+
+func.func @m16(%x: tensor<16x512xf16>) -> tensor<16x64xf16> {
+  %t, %st = bwta.quantize %x {scheme = #bwta.scheme<granularity = per_token>}
+      : tensor<16x512xf16> -> tensor<16x512x!bwta.ternary>, tensor<16xf32>
+  %w = bwta.weight "w3" : tensor<64x512x!bwta.binary>
+  %s = bwta.weight "s3" : tensor<64xf32>
+  %y = bwta.qmatmul %t, %w scales(%st, %s)
+      : (tensor<16x512x!bwta.ternary>, tensor<64x512x!bwta.binary>, tensor<16xf32>, tensor<64xf32>) -> tensor<16x64xf16>
+  return %y : tensor<16x64xf16>
+}
+
+func.func @m17(%x: tensor<17x512xf16>) -> tensor<17x64xf16> {
+  %t, %st = bwta.quantize %x {scheme = #bwta.scheme<granularity = per_token>}
+      : tensor<17x512xf16> -> tensor<17x512x!bwta.ternary>, tensor<17xf32>
+  %w = bwta.weight "w3" : tensor<64x512x!bwta.binary>
+  %s = bwta.weight "s3" : tensor<64xf32>
+  %y = bwta.qmatmul %t, %w scales(%st, %s)
+      : (tensor<17x512x!bwta.ternary>, tensor<64x512x!bwta.binary>, tensor<17xf32>, tensor<64xf32>) -> tensor<17x64xf16>
+  return %y : tensor<17x64xf16>
 }
