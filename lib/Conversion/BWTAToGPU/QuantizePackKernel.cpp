@@ -28,26 +28,32 @@ constexpr int64_t kMaxBlocks = 8 * 132;
 struct Reducer {
   KernelBuilder &kb;
   Value thread, lane, floatScratch, intScratch;
+  /// Which half of each scratch buffer the next reduction of its type uses.
+  int64_t floatHalf = 0, intHalf = 0;
 
   /// The lane-tree reduction of `value` over the block: every thread gets
-  /// the result.
+  /// the result. One barrier: every warp reads the eight values of its lane
+  /// l (l, l + 32, ..., l + 224) and adds them in the tree's order — the
+  /// steps s = 128, 64, 32 —, then the warp butterfly does s = 16 ... 1.
+  /// Consecutive reductions of a type use the two halves of its scratch in
+  /// turn, so the barrier of one also orders the reads of the one before
+  /// against the writes of the one after (the row loop ends with a barrier
+  /// for the reductions of the next row).
   Value reduce(Value value, function_ref<Value(Value, Value)> combine) {
     OpBuilder &b = kb.b;
     Location loc = kb.loc;
-    Value scratch = value.getType().isF32() ? floatScratch : intScratch;
-    gpu::BarrierOp::create(b, loc); // earlier readers of the scratch are done
-    kb.store(value, scratch, thread);
+    bool isFloat = value.getType().isF32();
+    Value scratch = isFloat ? floatScratch : intScratch;
+    int64_t &half = isFloat ? floatHalf : intHalf;
+    int64_t base = half * kThreads;
+    half ^= 1;
+    kb.store(value, scratch, kb.add(thread, base));
     gpu::BarrierOp::create(b, loc);
-    for (int64_t s = kThreads / 2; s >= 32; s /= 2) {
-      kb.ifThen(kb.ult(thread, s), [&] {
-        Value other = kb.load(scratch, kb.add(thread, s));
-        kb.store(combine(kb.load(scratch, thread), other), scratch, thread);
-      });
-      gpu::BarrierOp::create(b, loc);
-    }
+    auto at = [&](int64_t offset) { return kb.load(scratch, kb.add(lane, base + offset)); };
+    auto pair = [&](int64_t offset) { return combine(at(offset), at(offset + 128)); };
+    Value v = combine(combine(pair(0), pair(64)), combine(pair(32), pair(96)));
     // Lanes l and l ^ s add the same two values (addition commutes), so the
     // butterfly leaves p_0 of the tree in every lane.
-    Value v = kb.load(scratch, lane);
     for (int32_t s = 16; s >= 1; s /= 2) {
       Value other =
           gpu::ShuffleOp::create(b, loc, v, s, 32, gpu::ShuffleMode::XOR).getShuffleResult();
@@ -88,9 +94,9 @@ Kernel gpu_kernels::buildQuantizePackKernel(OpBuilder &b, Location loc,
   func->setAttr(gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
   auto workgroup = gpu::AddressSpaceAttr::get(b.getContext(), gpu::AddressSpace::Workgroup);
   Value floatScratch = func.addWorkgroupAttribution(
-      MemRefType::get({kThreads}, f32, MemRefLayoutAttrInterface{}, workgroup), loc);
+      MemRefType::get({2 * kThreads}, f32, MemRefLayoutAttrInterface{}, workgroup), loc);
   Value intScratch = func.addWorkgroupAttribution(
-      MemRefType::get({kThreads}, i32, MemRefLayoutAttrInterface{}, workgroup), loc);
+      MemRefType::get({2 * kThreads}, i32, MemRefLayoutAttrInterface{}, workgroup), loc);
 
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(&func.getBody().front());
@@ -289,6 +295,8 @@ Kernel gpu_kernels::buildQuantizePackKernel(OpBuilder &b, Location loc,
     if (zeroPoint)
       kb.store(zeroPoint, zeroPointOut, row);
   });
+  // The next row's reductions reuse the scratch halves read above.
+  gpu::BarrierOp::create(b, loc);
   b.setInsertionPointAfter(rowLoop);
   gpu::ReturnOp::create(b, loc);
 
