@@ -9,8 +9,9 @@
 #   1. bench/make_bundles.py: OUT_DIR/models/NAME.mlir and constant weights
 #      OUT_DIR/weights/*.safetensors
 #   2. bwta-opt NAME.mlir $BWTA_OPT_FLAGS -o OUT_DIR/lowered/NAME.mlir
-#      (default: -bwta-btc-decompose -bwta-pack-layout, then
-#      -bwta-lower-to-gpu{chip} -bwta-gpu-binary{format=bin}: docs/GPU.md)
+#      (default: -bwta-btc-decompose -bwta-pack-layout -cse, then
+#      -bwta-lower-to-gpu{chip}: the host form, docs/GPU.md; bwta-compile
+#      compiles the kernels itself)
 #   3. bwta-compile OUT_DIR/lowered/NAME.mlir --weights W.safetensors
 #      -o OUT_DIR/bundles/NAME.bwtab
 #   4. OUT_DIR/bundles.tgz of OUT_DIR/bundles (constant weights compress well)
@@ -22,7 +23,7 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-build-bench-bundles}
 shift || true
 chip=${BWTA_CHIP:-sm_90a}
-default_flags="-bwta-btc-decompose -bwta-pack-layout -bwta-lower-to-gpu=chip=$chip -bwta-gpu-binary=format=bin"
+default_flags="-bwta-btc-decompose -bwta-pack-layout -cse -bwta-lower-to-gpu=chip=$chip"
 read -r -a flags <<< "${BWTA_OPT_FLAGS:-$default_flags}"
 
 find_tool() { # NAME VARIABLE-VALUE
