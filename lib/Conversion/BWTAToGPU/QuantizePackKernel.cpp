@@ -196,7 +196,7 @@ Kernel gpu_kernels::buildQuantizePackKernel(OpBuilder &b, Location loc,
 
   // Per-row parameters, then the plane bits of each element.
   QuantizedType type = spec.type;
-  Value scale, zeroPoint;
+  Value scale, zeroPoint, keptSum;
   SmallVector<SmallVector<Value>> bits(planes); // bits[p][j]
   if (isa<BinaryType>(type)) {
     scale = kb.fdiv(laneSum(absOf), count);
@@ -216,15 +216,11 @@ Kernel gpu_kernels::buildQuantizePackKernel(OpBuilder &b, Location loc,
     for (int64_t j = 0; j < iterations; ++j)
       kept.push_back(kb.andI(inRange[j], kb.fcmp(arith::CmpFPredicate::OGT,
                                                   fabs(xs[j]), delta)));
-    Value keptSum = laneSum([&](int64_t j) {
+    // The scale needs the kept count, popc(p) + popc(n): it is computed
+    // with the row popcounts below.
+    keptSum = laneSum([&](int64_t j) {
       return kb.select(kept[j], fabs(xs[j]), kb.f32(0.0));
     });
-    Value keptCount = kb.i32(0);
-    for (int64_t j = 0; j < iterations; ++j)
-      keptCount = kb.add(keptCount, arith::ExtUIOp::create(b, loc, i32, kept[j]));
-    keptCount = reducer.reduce(keptCount, isum);
-    scale = kb.select(kb.eq(keptCount, 0), kb.f32(1.0),
-                      kb.fdiv(keptSum, kb.toF32(keptCount)));
     for (int64_t j = 0; j < iterations; ++j) {
       Value positive = kb.fcmp(arith::CmpFPredicate::OGT, xs[j], kb.f32(0.0));
       Value negative = arith::XOrIOp::create(b, loc, positive,
@@ -280,16 +276,34 @@ Kernel gpu_kernels::buildQuantizePackKernel(OpBuilder &b, Location loc,
       Value offset = kb.add(kb.add(kb.mul(tile, spec.tileRows * 8), kb.mul(rowInTile, 8)), warp);
       kb.ifThen(isLane0, [&] { kb.store(word, words, offset); });
     }
-  // Row popcounts: the warps' counts summed over the block (exact), and the
-  // parameters, written by thread 0 for real rows only.
+  // Row popcounts: the warps' counts summed over the block (exact integer
+  // sums), two planes per reduction while a count fits in 16 bits.
+  SmallVector<Value> totals(planes);
   for (int64_t p = 0; p < planes; ++p) {
-    Value total = reducer.reduce(kb.select(isLane0, setBits[p], kb.i32(0)), isum);
-    // popc(n) = K − popc(q): a real row has K valid bits.
-    if (spec.notNegative && p == 1)
-      total = kb.sub(kb.i32(k), total);
-    kb.ifThen(kb.andI(valid, kb.eq(thread, 0)),
-              [&] { kb.store(total, popcounts, kb.add(row, p * m)); });
+    Value warpCount = kb.select(isLane0, setBits[p], kb.i32(0));
+    if (p + 1 < planes && k < (1 << 16)) {
+      Value high = arith::ShLIOp::create(
+          b, loc, kb.select(isLane0, setBits[p + 1], kb.i32(0)), kb.i32(16));
+      Value both = reducer.reduce(kb.add(warpCount, high), isum);
+      totals[p] = kb.andI(both, kb.i32(0xffff));
+      totals[p + 1] = arith::ShRUIOp::create(b, loc, both, kb.i32(16));
+      ++p;
+      continue;
+    }
+    totals[p] = reducer.reduce(warpCount, isum);
   }
+  // popc(n) = K − popc(q): a real row has K valid bits.
+  if (spec.notNegative)
+    totals[1] = kb.sub(kb.i32(k), totals[1]);
+  if (keptSum) { // ternary: kept elements are those of p or n
+    Value keptCount = kb.add(totals[0], totals[1]);
+    scale = kb.select(kb.eq(keptCount, 0), kb.f32(1.0),
+                      kb.fdiv(keptSum, kb.toF32(keptCount)));
+  }
+  // The parameters, written by thread 0 for real rows only.
+  for (int64_t p = 0; p < planes; ++p)
+    kb.ifThen(kb.andI(valid, kb.eq(thread, 0)),
+              [&] { kb.store(totals[p], popcounts, kb.add(row, p * m)); });
   kb.ifThen(kb.andI(valid, kb.eq(thread, 0)), [&] {
     kb.store(scale, scaleOut, row);
     if (zeroPoint)
