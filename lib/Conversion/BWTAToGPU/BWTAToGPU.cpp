@@ -384,14 +384,10 @@ LogicalResult HostLowering::lowerQuantize(QuantizeOp op, linalg::LinalgOp produc
   spec.notNegative = onlyWgmmaReads(op.getResult());
   if (spec.notNegative)
     notNegative.insert(op.getResult());
-  SmallVector<Value> args;
-  SmallVector<Value> inputs{op.getInput()};
-  if (producer) {
-    inputs.clear();
-    for (OpOperand *input : producer.getDpsInputOperands())
-      if (isa<ShapedType>(input->get().getType()))
-        inputs.push_back(input->get());
-  }
+  SmallVector<Value> args, inputs{op.getInput()};
+  if (producer)
+    inputs = llvm::map_to_vector(linalgKernelReads(producer),
+                                 [](OpOperand *input) { return input->get(); });
   for (Value input : inputs) {
     FailureOr<Value> buf = buffer(op, input);
     if (failed(buf))
@@ -520,15 +516,17 @@ LogicalResult HostLowering::lowerFusion(FusionOp op) {
   // The producer of a quantizer runs inside its kernel; other ops run as
   // they would outside the group.
   DenseMap<Operation *, linalg::LinalgOp> fusedInto;
+  DenseSet<Operation *> fused;
   for (auto quantize : body.getOps<QuantizeOp>()) {
     auto producer = quantize.getInput().getDefiningOp<linalg::LinalgOp>();
     if (producer && producer->getBlock() == &body &&
-        isFusableProducer(producer, quantize))
+        isFusableProducer(producer, quantize)) {
       fusedInto[quantize] = producer;
+      fused.insert(producer);
+    }
   }
   for (Operation &inner : body.without_terminator()) {
-    auto linalgOp = dyn_cast<linalg::LinalgOp>(inner);
-    if (linalgOp && llvm::is_contained(llvm::make_second_range(fusedInto), linalgOp))
+    if (fused.contains(&inner))
       continue;
     loc = inner.getLoc();
     if (auto quantize = dyn_cast<QuantizeOp>(inner)) {
@@ -556,19 +554,12 @@ LogicalResult HostLowering::lowerLinalg(linalg::LinalgOp op) {
   if (failed(checkLinalgKernel(op)))
     return failure();
   SmallVector<Value> args;
-  auto read = [&](OpOperand &operand) -> LogicalResult {
-    FailureOr<Value> buf = buffer(op, operand.get());
+  for (OpOperand *operand : linalgKernelReads(op)) {
+    FailureOr<Value> buf = buffer(op, operand->get());
     if (failed(buf))
       return failure();
     args.push_back(*buf);
-    return success();
-  };
-  for (OpOperand *input : op.getDpsInputOperands())
-    if (isa<ShapedType>(input->get().getType()) && failed(read(*input)))
-      return failure();
-  for (OpOperand &init : op.getDpsInitsMutable())
-    if (op.payloadUsesValueFromOperand(&init) && failed(read(init)))
-      return failure();
+  }
   Kernel kernel = addKernel([&](OpBuilder &b) {
     return buildLinalgKernel(b, op.getLoc(), op->getName().stripDialect(), op);
   });

@@ -90,6 +90,19 @@ struct KernelBuilder {
   void store(mlir::Value value, mlir::Value memref, mlir::Value offset) {
     mlir::memref::StoreOp::create(b, loc, value, memref, mlir::ValueRange{offset});
   }
+  /// The row-major indices of `flat` (< the product of `sizes`) in an array
+  /// of `sizes`; the outermost is what remains after the others.
+  llvm::SmallVector<mlir::Value> delinearize(mlir::Value flat,
+                                             llvm::ArrayRef<int64_t> sizes) {
+    llvm::SmallVector<mlir::Value> indices(sizes.size());
+    for (size_t d = sizes.size(); d-- > 1;) {
+      indices[d] = remu(flat, sizes[d]);
+      flat = divu(flat, sizes[d]);
+    }
+    if (!sizes.empty())
+      indices[0] = flat;
+    return indices;
+  }
   /// Emits `body` under `scf.if cond` and returns to the current point.
   template <typename Fn> void ifThen(mlir::Value cond, Fn body) {
     auto ifOp = mlir::scf::IfOp::create(b, loc, cond, /*withElseRegion=*/false);

@@ -151,6 +151,9 @@ Kernel buildQuantizePackKernel(mlir::OpBuilder &b, mlir::Location loc,
 /// Arguments: the shaped inputs, the inits its body reads, then one output
 /// per init, each a flat row-major vector.
 mlir::LogicalResult checkLinalgKernel(mlir::linalg::LinalgOp op);
+/// The operands such a kernel reads, in argument order: the shaped inputs,
+/// then the inits whose values the body uses.
+llvm::SmallVector<mlir::OpOperand *> linalgKernelReads(mlir::linalg::LinalgOp op);
 Kernel buildLinalgKernel(mlir::OpBuilder &b, mlir::Location loc,
                          llvm::StringRef name, mlir::linalg::LinalgOp op);
 

@@ -69,6 +69,17 @@ SmallVector<Value> gpu_kernels::emitPayload(
   return yielded;
 }
 
+SmallVector<OpOperand *> gpu_kernels::linalgKernelReads(linalg::LinalgOp op) {
+  SmallVector<OpOperand *> reads;
+  for (OpOperand *input : op.getDpsInputOperands())
+    if (isa<ShapedType>(input->get().getType()))
+      reads.push_back(input);
+  for (OpOperand &init : op.getDpsInitsMutable())
+    if (op.payloadUsesValueFromOperand(&init))
+      reads.push_back(&init);
+  return reads;
+}
+
 LogicalResult gpu_kernels::checkLinalgKernel(linalg::LinalgOp op) {
   auto fail = [&](const Twine &why) {
     return op->emitOpError() << "bwta-lower-to-gpu: " << why;
@@ -97,13 +108,7 @@ LogicalResult gpu_kernels::checkLinalgKernel(linalg::LinalgOp op) {
 Kernel gpu_kernels::buildLinalgKernel(OpBuilder &b, Location loc,
                                       StringRef name, linalg::LinalgOp op) {
   // Arguments: shaped inputs, the inits the body reads, then the results.
-  SmallVector<OpOperand *> reads, inits;
-  for (OpOperand *input : op.getDpsInputOperands())
-    if (isa<ShapedType>(input->get().getType()))
-      reads.push_back(input);
-  for (OpOperand &init : op.getDpsInitsMutable())
-    if (op.payloadUsesValueFromOperand(&init))
-      reads.push_back(&init);
+  SmallVector<OpOperand *> reads = linalgKernelReads(op), inits;
   for (OpOperand &init : op.getDpsInitsMutable())
     inits.push_back(&init);
   SmallVector<Type> argTypes;
@@ -121,15 +126,16 @@ Kernel gpu_kernels::buildLinalgKernel(OpBuilder &b, Location loc,
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
   SmallVector<unsigned> parallel, reduction;
-  int64_t points = 1;
+  SmallVector<int64_t> parallelRanges;
   for (auto [dim, iterator] : llvm::enumerate(iterators)) {
     if (iterator == utils::IteratorType::parallel) {
       parallel.push_back(dim);
-      points *= ranges[dim];
+      parallelRanges.push_back(ranges[dim]);
     } else {
       reduction.push_back(dim);
     }
   }
+  int64_t points = ShapedType::getNumElements(parallelRanges);
   SmallVector<AffineMap> maps = op.getIndexingMapsArray();
   auto mapOf = [&](OpOperand *operand) { return maps[operand->getOperandNumber()]; };
   auto shapeOf = [](OpOperand *operand) {
@@ -145,11 +151,8 @@ Kernel gpu_kernels::buildLinalgKernel(OpBuilder &b, Location loc,
   kb.ifThen(kb.ult(point, points), [&] {
     // Parallel indices, row-major over the parallel loops in loop order.
     SmallVector<Value> ivs(ranges.size());
-    Value rest = point;
-    for (unsigned dim : llvm::reverse(parallel)) {
-      ivs[dim] = kb.remu(rest, ranges[dim]);
-      rest = kb.divu(rest, ranges[dim]);
-    }
+    for (auto [dim, index] : llvm::zip(parallel, kb.delinearize(point, parallelRanges)))
+      ivs[dim] = index;
     // The body's value of each output: the init where it is read.
     SmallVector<Value> accumulators;
     for (OpOperand *init : inits) {

@@ -12,6 +12,7 @@
 #include "KernelBuilder.h"
 #include "Kernels.h"
 
+#include <functional>
 #include <limits>
 
 using namespace mlir;
@@ -79,11 +80,11 @@ Kernel gpu_kernels::buildQuantizePackKernel(OpBuilder &b, Location loc,
   SmallVector<OpOperand *> producerInputs;
   SmallVector<Type> argTypes;
   if (producer) {
-    for (OpOperand *input : producer.getDpsInputOperands())
-      if (auto type = dyn_cast<ShapedType>(input->get().getType())) {
-        producerInputs.push_back(input);
-        argTypes.push_back(vec(type.getNumElements(), type.getElementType()));
-      }
+    producerInputs = linalgKernelReads(producer);
+    for (OpOperand *input : producerInputs) {
+      auto type = cast<ShapedType>(input->get().getType());
+      argTypes.push_back(vec(type.getNumElements(), type.getElementType()));
+    }
   } else {
     argTypes.push_back(vec(m * k, spec.inputType));
   }
@@ -105,32 +106,33 @@ Kernel gpu_kernels::buildQuantizePackKernel(OpBuilder &b, Location loc,
   Value x = func.getArgument(0), words = func.getArgument(inputs),
         popcounts = func.getArgument(inputs + 1), scaleOut = func.getArgument(inputs + 2);
   Value zeroPointOut = spec.asymmetric() ? func.getArgument(inputs + 3) : Value();
-  // Element `column` of (clamped) row `row`: loaded, or computed by the
-  // fused producer from its inputs.
-  auto element = [&](Value row, Value column) -> Value {
-    if (!spec.producer)
-      return kb.load(x, kb.add(kb.mul(row, k), column));
+  // A reader of (clamped) row `row`: element `column` is loaded, or
+  // computed by the fused producer from its inputs. The row's part of the
+  // addressing is emitted once.
+  auto rowReader = [&](Value row) -> std::function<Value(Value)> {
+    if (!producer) {
+      Value rowBase = kb.mul(row, k);
+      return [&, rowBase](Value column) { return kb.load(x, kb.add(rowBase, column)); };
+    }
     // The producer's loops are the quantizer input's dims: rows are its
     // leading dims flattened, K the last.
     ArrayRef<int64_t> shape =
-        cast<ShapedType>(spec.producer->getResult(0).getType()).getShape();
-    SmallVector<Value> ivs(shape.size());
-    ivs.back() = column;
-    Value rest = row;
-    for (int64_t d = int64_t(shape.size()) - 2; d >= 0; --d) {
-      ivs[d] = kb.remu(rest, shape[d]);
-      rest = kb.divu(rest, shape[d]);
-    }
-    SmallVector<AffineMap> maps = producer.getIndexingMapsArray();
-    auto load = [&](OpOperand *input) {
-      unsigned position = llvm::find(producerInputs, input) - producerInputs.begin();
-      return kb.load(func.getArgument(position),
-                     elementOffset(kb, maps[input->getOperandNumber()],
-                                   cast<ShapedType>(input->get().getType()).getShape(), ivs));
+        cast<ShapedType>(producer->getResult(0).getType()).getShape();
+    SmallVector<Value> rowIvs = kb.delinearize(row, shape.drop_back());
+    return [&, rowIvs, shape](Value column) {
+      SmallVector<Value> ivs(rowIvs);
+      ivs.push_back(column);
+      SmallVector<AffineMap> maps = producer.getIndexingMapsArray();
+      auto load = [&](OpOperand *input) {
+        unsigned position = llvm::find(producerInputs, input) - producerInputs.begin();
+        return kb.load(func.getArgument(position),
+                       elementOffset(kb, maps[input->getOperandNumber()],
+                                     cast<ShapedType>(input->get().getType()).getShape(), ivs));
+      };
+      Value unused = arith::ConstantOp::create(
+          b, loc, b.getZeroAttr(getElementTypeOrSelf(producer->getResult(0).getType())));
+      return emitPayload(kb, producer, load, ValueRange{unused}, ivs).front();
     };
-    Type type = getElementTypeOrSelf(spec.producer->getResult(0).getType());
-    Value unused = arith::ConstantOp::create(b, loc, b.getZeroAttr(type));
-    return emitPayload(kb, producer, load, ValueRange{unused}, ivs).front();
   };
 
   Value thread = kb.threadId();
@@ -168,14 +170,14 @@ Kernel gpu_kernels::buildQuantizePackKernel(OpBuilder &b, Location loc,
   Value row = rowLoop.getInductionVar();
   // Rows past M only write zero words (the GEMM reads whole row tiles).
   Value valid = kb.ult(row, m);
-  Value clampedRow = kb.minu(row, m - 1);
+  std::function<Value(Value)> element = rowReader(kb.minu(row, m - 1));
 
   // The thread's elements t + 256·j, and whether each is in the row.
   SmallVector<Value> xs, inRange;
   for (int64_t j = 0; j < iterations; ++j) {
     Value column = kb.add(thread, j * kThreads);
     Value inside = kb.andI(valid, kb.ult(column, k));
-    Value v = element(clampedRow, kb.minu(column, k - 1));
+    Value v = element(kb.minu(column, k - 1));
     if (!v.getType().isF32())
       v = arith::ExtFOp::create(b, loc, f32, v);
     inRange.push_back(inside);
