@@ -10,7 +10,8 @@ check_linear.py runs the cases on a GPU with only numpy and the runtime.
 
 usage: prepare_linear.py --tools BUILD/bin --out DIR [--quick]
            [--schemes bwta,w2a8,...] [--ms 1,3,...] [--nk 300x700,...]
-           [--dtypes f32,f16] [--format both|isa] [--jobs N] [--seed S] [--keep]
+           [--dtypes f32,f16] [--paths btc,int8,auto] [--format both|isa] [--jobs N]
+           [--seed S] [--keep]
 """
 import argparse
 import concurrent.futures
@@ -33,6 +34,7 @@ UINT8 = ("!bwta.int<8, unsigned>",
          "#bwta.scheme<granularity = per_token, mode = asymmetric>", True)
 UINT4 = ("!bwta.int<4, unsigned>",
          "#bwta.scheme<granularity = per_token, mode = asymmetric>", True)
+INT8 = ("!bwta.int<8>", "#bwta.scheme<granularity = per_token>", False)
 SCHEMES = {
     # BWTA: ternary activations x binary weights.
     "bwta": (TERNARY, "!bwta.binary", [-1, 1]),
@@ -40,12 +42,17 @@ SCHEMES = {
     "w4a4": (UINT4, "!bwta.int<4>", range(-8, 8)),
     # Balanced 2-bit weights {-2..2} (W2*).
     "w2star_a8": (UINT8, "!bwta.int<2, balanced>", range(-2, 3)),
+    # Symmetric signed 8-bit activations (s8 x s8 on the int8 path).
+    "w4a8": (INT8, "!bwta.int<4>", range(-8, 8)),
     # The plane counts alone (int32 output): ternary x binary planes.
     "counts": (TERNARY, "!bwta.binary", [-1, 1]),
 }
 DEFAULT_MS = [1, 3, 8, 64, 2048]
 # N and K off every tile size (8 and 16 rows, 256-bit K tiles).
 DEFAULT_NK = [(300, 700)]
+# How bwta-btc-decompose treats the qmatmul: btc (plane matmuls), int8 (the
+# int8 path) or auto (the cost model's choice, the default pipeline).
+PATHS = ["btc", "int8", "auto"]
 
 
 def linear_model(scheme, m, n, k, dtype):
@@ -144,8 +151,9 @@ def run(command, **kwargs):
 
 
 def prepare(case, args):
-    scheme, m, n, k, dtype = case
-    name = "%s_m%d_n%d_k%d%s" % (scheme, m, n, k, "" if dtype == "f32" else "_" + dtype)
+    scheme, m, n, k, dtype, path = case
+    name = "%s_m%d_n%d_k%d%s%s" % (scheme, m, n, k, "" if dtype == "f32" else "_" + dtype,
+                                   "" if path == "btc" else "_" + path)
     directory = os.path.join(args.out, name)
     os.makedirs(directory, exist_ok=True)
     rng = np.random.default_rng([args.seed, m, n, k, list(SCHEMES).index(scheme),
@@ -185,10 +193,9 @@ def prepare(case, args):
         reference = bits.astype(np.int32)
     np.save(files["reference.npy"], reference)
 
-    # The bundle: decomposed into plane matmuls (path=btc: the cost model
-    # may prefer int8 for wide types, which the GPU does not run yet),
-    # lowered and compiled.
-    run([args.tool("bwta-opt"), files["model.mlir"], "-bwta-btc-decompose=path=btc",
+    # The bundle: decomposed into plane matmuls (path=btc) or on the path
+    # the case names, lowered and compiled.
+    run([args.tool("bwta-opt"), files["model.mlir"], "-bwta-btc-decompose=path=" + path,
          "-bwta-pack-layout", "-cse", "-o", files["decomposed.mlir"]])
     run([args.tool("bwta-compile"), files["decomposed.mlir"],
          "--weights=" + files["weights.safetensors"], "-o", files["model.bwtab"],
@@ -200,6 +207,7 @@ def prepare(case, args):
         raise RuntimeError("%s: expected one input and one output" % files["model.bwtab"])
     with open(files["case.json"], "w") as out:
         json.dump({"name": name, "scheme": scheme, "m": m, "n": n, "k": k, "dtype": dtype,
+                   "path": path,
                    "bundle": "model.bwtab",
                    "inputs": {manifest["inputs"][0]["name"]: "input.npy"},
                    "outputs": {manifest["outputs"][0]["name"]: "reference.npy"}}, out)
@@ -253,6 +261,8 @@ def main():
     parser.add_argument("--quick", action="store_true",
                         help="a small set: every scheme at M = 3 and 64, f16 at 64")
     parser.add_argument("--format", default="both", choices=["both", "isa"])
+    parser.add_argument("--paths", default="btc",
+                        help="comma-separated bwta-btc-decompose paths: %s" % ", ".join(PATHS))
     parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument("--keep", action="store_true",
                         help="keep each case's weights.safetensors (the reference's input too)")
@@ -273,6 +283,12 @@ def main():
                   for m in f16_ms for n, k in nks]
     if "f32" not in args.dtypes.split(",") and not args.quick:
         cases = [c for c in cases if c[4] != "f32"]
+    paths = args.paths.split(",")
+    for path in paths:
+        if path not in PATHS:
+            parser.error("unknown path %s (known: %s)" % (path, ", ".join(PATHS)))
+    # The plane counts are a plane matmul: no qmatmul to put on a path.
+    cases = [c + (p,) for c in cases for p in paths if p == "btc" or c[0] != "counts"]
 
     sys.exit(prepare_all(prepare, cases, args))
 

@@ -80,10 +80,12 @@ public:
                             : *getDType(value.elementType);
       return value;
     }
+    if (derive.getValue() == "int8_tiles" || derive.getValue() == "level_sum")
+      return readInt8Derived(global, weightType, *storage, derive.getValue());
     if (derive.getValue() != "plane_popcount")
       return fail() << "has bwta.derive = '" << derive.getValue()
                     << "', which bwta-compile does not know (it knows "
-                       "'plane_popcount')";
+                       "'plane_popcount', 'int8_tiles', 'level_sum')";
     return readPopcounts(global, weightType, *storage);
   }
 
@@ -133,6 +135,39 @@ private:
     value.layout = "plane_popcount";
     if (groupSize)
       value.layout += " group_size=" + std::to_string(*groupSize);
+    return value;
+  }
+
+  /// The int8 path's derivations: the levels as byte tiles of 8 rows (the
+  /// GEMM's rhs) or their row sums.
+  FailureOr<GlobalValue> readInt8Derived(memref::GlobalOp global,
+                                         RankedTensorType weightType,
+                                         ArrayRef<char> storage, StringRef derive) {
+    GlobalValue value;
+    MLIRContext *ctx = global.getContext();
+    if (derive == "int8_tiles") {
+      std::optional<std::vector<char>> tiles = getInt8Tiles(weightType, storage, 8);
+      if (!tiles)
+        return global.emitOpError()
+               << "derives int8 tiles from " << weightType
+               << ", which is not an unpacked weight of levels that fit a byte";
+      value.bytes = std::move(*tiles);
+      value.elementType = IntegerType::get(ctx, 8);
+      value.shape = {int64_t(value.bytes.size())};
+      value.dtype = runtime::DType::I8;
+      value.layout = "int8_tiles tile_rows=8 tile_bytes=32";
+      return value;
+    }
+    std::optional<std::vector<int32_t>> sums = getLevelSums(weightType, storage);
+    if (!sums)
+      return global.emitOpError() << "derives level sums from " << weightType
+                                  << ", which is not an unpacked quantized weight";
+    value.bytes.resize(sums->size() * sizeof(int32_t));
+    std::memcpy(value.bytes.data(), sums->data(), value.bytes.size());
+    value.elementType = IntegerType::get(ctx, 32);
+    value.shape = {int64_t(sums->size())};
+    value.dtype = runtime::DType::I32;
+    value.layout = "level_sum";
     return value;
   }
 

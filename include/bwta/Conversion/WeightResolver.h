@@ -63,6 +63,20 @@ getPlanePopcounts(mlir::RankedTensorType type, llvm::ArrayRef<char> storage,
 llvm::SmallVector<int64_t> getPlanePopcountShape(mlir::RankedTensorType type,
                                                  std::optional<int64_t> groupSize);
 
+/// The int8 path's weight operand (`bwta.derive = "int8_tiles"`): the levels
+/// of an unpacked quantized weight of `type` (storage from getWeightStorage)
+/// as bytes (their low 8 bits) in tiles [RT][KT][tileRows][32] over rows and
+/// K (KT = ⌈K/32⌉), zeros as padding. nullopt if `type` is packed, not
+/// quantized or has levels that fit neither u8 nor s8.
+std::optional<std::vector<char>> getInt8Tiles(mlir::RankedTensorType type,
+                                              llvm::ArrayRef<char> storage,
+                                              int64_t tileRows);
+
+/// Σ_k of each row's levels (`bwta.derive = "level_sum"`), i32 [rows...],
+/// for an unpacked quantized weight; nullopt otherwise.
+std::optional<std::vector<int32_t>> getLevelSums(mlir::RankedTensorType type,
+                                                 llvm::ArrayRef<char> storage);
+
 } // namespace bwta
 
 #endif // BWTA_CONVERSION_WEIGHTRESOLVER_H

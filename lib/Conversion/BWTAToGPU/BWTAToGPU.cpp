@@ -89,6 +89,15 @@ ParamKind paramKind(Value param) {
   return type.getRank() == 0 ? ParamKind::PerTensor : ParamKind::PerRow;
 }
 
+/// Whether every use of `value` is operand `operand` of an int8-path
+/// qmatmul.
+bool readOnlyByInt8Matmuls(Value value, unsigned operand) {
+  return !value.use_empty() && llvm::all_of(value.getUses(), [&](OpOperand &use) {
+    auto matmul = dyn_cast<QMatmulOp>(use.getOwner());
+    return matmul && use.getOperandNumber() == operand && matmul.getPath() == MatmulPath::Int8;
+  });
+}
+
 /// The GEMM of an epilogue fused with the plane matmul that feeds it.
 PlaneGemmSpec epilogueSpec(BTCEpilogueOp op, PlaneMatmulOp matmul) {
   PlaneGemmSpec spec = gemmSpec(matmul);
@@ -209,6 +218,10 @@ private:
   /// Whether the wgmma GEMM is the only reader of the packed words of
   /// quantizer result `packed` (then they are packed as p and ¬n).
   bool onlyWgmmaReads(Value packed);
+  // The int8 path (#bwta.path<int8>): activation levels as bytes, weights
+  // as byte tiles derived at compile time, one int8 GEMM.
+  LogicalResult lowerQuantizeLevels(QuantizeOp op);
+  LogicalResult lowerInt8Matmul(QMatmulOp op);
 
   /// The 1-D buffer holding `value` (a view of an argument if needed).
   FailureOr<Value> buffer(Operation *user, Value value);
@@ -216,12 +229,16 @@ private:
   /// function returns it, else a new allocation (also for a null value).
   Value destination(Value value, Type elementType, int64_t size);
   Value flatten(Value memref);
-  Value weightGlobal(WeightOp op, StringRef derive);
+  /// `derivedType`: the memref of a derivation other than plane_popcount.
+  Value weightGlobal(WeightOp op, StringRef derive, MemRefType derivedType = {});
   /// Appends the kernel `build` makes to the kernel module (uniquely named).
   Kernel addKernel(function_ref<Kernel(OpBuilder &)> build);
   /// A plane GEMM kernel with the tiling of the pass options or the shape.
   Kernel addGemmKernel(Location at, StringRef name, const PlaneGemmSpec &spec);
   void launch(const Kernel &kernel, ValueRange args);
+  /// Launches `kernel` on `args` followed by the buffer it computes the
+  /// tensor `result` into.
+  void launchInto(const Kernel &kernel, SmallVector<Value> args, Value result);
   Value root(Value value);
 
   const ConvertBWTAToGPUPass &pass;
@@ -234,6 +251,7 @@ private:
   DenseMap<Value, Value> outputs;      // returned value -> output argument
   DenseMap<Value, Value> rowPopcounts; // quantize result -> its popcounts
   DenseSet<Value> notNegative;         // quantize results packed as p, ¬n
+  DenseMap<Value, Value> levelSums;    // int8-path quantize result -> Σ_k q
   llvm::StringMap<Value> globals;      // weight name + derivation -> get_global
   DenseMap<int64_t, Value> indexConstants;
 };
@@ -278,7 +296,8 @@ Value HostLowering::root(Value value) {
   return value;
 }
 
-Value HostLowering::weightGlobal(WeightOp op, StringRef derive) {
+Value HostLowering::weightGlobal(WeightOp op, StringRef derive,
+                                 MemRefType derivedType) {
   std::string key = (op.getName() + "#" + derive).str();
   if (Value existing = globals.lookup(key))
     return existing;
@@ -289,6 +308,8 @@ Value HostLowering::weightGlobal(WeightOp op, StringRef derive) {
     memrefType = MemRefType::get({ShapedType::getNumElements(shape)},
                                  IntegerType::get(op.getContext(), 32));
   }
+  if (derivedType)
+    memrefType = derivedType;
   OpBuilder b(module.getBodyRegion());
   std::string symbol = op.getName().str();
   if (!derive.empty())
@@ -351,7 +372,19 @@ void HostLowering::launch(const Kernel &kernel, ValueRange args) {
   gpu::LaunchFuncOp::create(*host, loc, kernel.func, grid, block, shared, args);
 }
 
+void HostLowering::launchInto(const Kernel &kernel, SmallVector<Value> args,
+                              Value result) {
+  auto type = cast<RankedTensorType>(result.getType());
+  Value out = destination(result, type.getElementType(), type.getNumElements());
+  args.push_back(out);
+  launch(kernel, args);
+  buffers[result] = out;
+}
+
 LogicalResult HostLowering::lowerWeight(WeightOp op) {
+  // Int8-path GEMMs read globals derived from the weight, not its levels.
+  if (readOnlyByInt8Matmuls(op.getResult(), /*operand=*/1))
+    return success();
   buffers[op.getResult()] = weightGlobal(op, "");
   return success();
 }
@@ -362,6 +395,8 @@ LogicalResult HostLowering::lowerQuantize(QuantizeOp op, linalg::LinalgOp produc
   };
   RankedTensorType resultType = op.getResult().getType();
   PackedLayoutAttr layout = getPackedLayout(resultType);
+  if (!layout && !producer && readOnlyByInt8Matmuls(op.getResult(), /*operand=*/0))
+    return lowerQuantizeLevels(op);
   if (!layout)
     return fail("only quantizers with a packed result run on the GPU (run "
                 "bwta-pack-layout first)");
@@ -466,7 +501,6 @@ LogicalResult HostLowering::lowerEpilogue(BTCEpilogueOp op) {
     return fail("grouped epilogues are not supported yet");
   if (failed(checkGemmOperands(matmul)))
     return failure();
-  RankedTensorType resultType = op.getResult().getType();
   PlaneGemmSpec spec = epilogueSpec(op, matmul);
   SmallVector<Value> operands{matmul.getLhs(), matmul.getRhs(), op.getLhsPopcount(),
                               op.getRhsPopcount(), op.getLhsScale(), op.getRhsScale()};
@@ -487,11 +521,7 @@ LogicalResult HostLowering::lowerEpilogue(BTCEpilogueOp op) {
               return buildWgmmaGemmKernel(b, op.getLoc(), "linear", spec);
             })
           : addGemmKernel(op.getLoc(), "linear", spec);
-  Value out = destination(op.getResult(), resultType.getElementType(),
-                          resultType.getNumElements());
-  args.push_back(out);
-  launch(kernel, args);
-  buffers[op.getResult()] = out;
+  launchInto(kernel, args, op.getResult());
   return success();
 }
 
@@ -610,6 +640,123 @@ bool HostLowering::onlyWgmmaReads(Value packed) {
   return any;
 }
 
+LogicalResult HostLowering::lowerQuantizeLevels(QuantizeOp op) {
+  auto fail = [&](const Twine &why) {
+    return op.emitOpError() << "bwta-lower-to-gpu: int8 path: " << why;
+  };
+  auto type = dyn_cast<IntType>(op.getResult().getType().getElementType());
+  if (!type || !int8LevelsSigned(type))
+    return fail("the activation quantizer must give k-bit integer levels "
+                "that fit a byte (u8 or s8), got ")
+           << op.getResult().getType().getElementType();
+  if (op.getScale())
+    return fail("static quantization is not supported on the GPU yet");
+  if (op.getScheme().getGranularity() != Granularity::PerToken &&
+      op.getScheme().getGranularity() != Granularity::PerChannel)
+    return fail("only per-token (per-row) dynamic quantization runs on the GPU yet");
+  RankedTensorType inputType = op.getInput().getType();
+  QuantizeLevelsSpec spec{type, op.getScheme(), inputType.getElementType(),
+                          inputType.getNumElements() / inputType.getShape().back(),
+                          inputType.getShape().back()};
+  spec.rowSums = llvm::any_of(op.getResult().getUsers(), [](Operation *user) {
+    return bool(cast<QMatmulOp>(user).getRhsZeroPoint());
+  });
+  FailureOr<Value> x = buffer(op, op.getInput());
+  if (failed(x))
+    return failure();
+  Kernel kernel = addKernel([&](OpBuilder &b) {
+    return buildQuantizeLevelsKernel(b, op.getLoc(), "quantize_levels", spec);
+  });
+  Type i32 = host->getI32Type();
+  Value levels = memref::AllocOp::create(
+      *host, loc, MemRefType::get({spec.bytes()}, host->getI8Type()));
+  Value scale = destination(op.getResultScale(), host->getF32Type(), spec.m);
+  SmallVector<Value> args{*x, levels, scale};
+  if (spec.asymmetric()) {
+    Value zp = destination(op.getResultZeroPoint(), i32, spec.m);
+    args.push_back(zp);
+    if (op.getResultZeroPoint())
+      buffers[op.getResultZeroPoint()] = zp;
+  }
+  if (spec.rowSums) {
+    Value sums = memref::AllocOp::create(*host, loc, MemRefType::get({spec.m}, i32));
+    args.push_back(sums);
+    levelSums[op.getResult()] = sums;
+  }
+  launch(kernel, args);
+  buffers[op.getResult()] = levels;
+  if (op.getResultScale())
+    buffers[op.getResultScale()] = scale;
+  return success();
+}
+
+LogicalResult HostLowering::lowerInt8Matmul(QMatmulOp op) {
+  auto fail = [&](const Twine &why) {
+    return op.emitOpError() << "bwta-lower-to-gpu: " << why;
+  };
+  if (op.getPath() != MatmulPath::Int8)
+    return fail("a qmatmul runs on the GPU on the int8 path only; decompose "
+                "it into plane matmuls first (bwta-btc-decompose)");
+  if (op.getGroupSize())
+    return fail("int8 path: grouped scales are not supported on the GPU yet");
+  auto quantize = op.getLhs().getDefiningOp<QuantizeOp>();
+  if (!quantize || !buffers.count(op.getLhs()))
+    return fail("int8 path: the lhs must come from a dynamic per-row "
+                "bwta.quantize in the same function");
+  auto weight = op.getRhs().getDefiningOp<WeightOp>();
+  if (!weight || getPackedLayout(op.getRhs().getType()))
+    return fail("int8 path: the rhs must be an unpacked bwta.weight (its "
+                "byte tiles are derived at compile time)");
+  auto lhsType = cast<QuantizedType>(op.getLhs().getType().getElementType());
+  auto rhsType = cast<QuantizedType>(op.getRhs().getType().getElementType());
+  if (!int8LevelsSigned(rhsType))
+    return fail("int8 path: the weight levels of ")
+           << rhsType << " do not fit a byte (u8 or s8)";
+  RankedTensorType resultType = op.getResult().getType();
+  int64_t m = op.getLhs().getType().getShape()[0], n = op.getRhs().getType().getShape()[0];
+  int64_t k = op.getLhs().getType().getShape()[1];
+  Int8GemmSpec spec{m, n, k,
+                    EpilogueSpec{lhsType, rhsType, k, paramKind(op.getLhsScale()),
+                                 paramKind(op.getRhsScale()),
+                                 paramKind(op.getLhsZeroPoint()),
+                                 paramKind(op.getRhsZeroPoint()), bool(op.getBias()),
+                                 resultType.getElementType()}};
+  if (spec.epilogue.lhsScale != ParamKind::PerRow)
+    return fail("int8 path: the lhs scale must be per row");
+  if (spec.epilogue.lhsZeroPoint == ParamKind::PerTensor)
+    return fail("int8 path: the lhs zero point must be per row");
+  MLIRContext *ctx = op.getContext();
+  SmallVector<Value> args{buffers.lookup(op.getLhs()),
+                          weightGlobal(weight, "int8_tiles",
+                                       MemRefType::get({spec.rhsBytes()},
+                                                       IntegerType::get(ctx, 8)))};
+  for (Value operand : {op.getLhsScale(), op.getRhsScale(), op.getLhsZeroPoint(),
+                        op.getRhsZeroPoint()}) {
+    if (!operand)
+      continue;
+    FailureOr<Value> buf = buffer(op, operand);
+    if (failed(buf))
+      return failure();
+    args.push_back(*buf);
+  }
+  if (spec.lhsSums())
+    args.push_back(levelSums.lookup(op.getLhs()));
+  if (spec.rhsSums())
+    args.push_back(weightGlobal(weight, "level_sum",
+                                MemRefType::get({n}, IntegerType::get(ctx, 32))));
+  if (op.getBias()) {
+    FailureOr<Value> bias = buffer(op, op.getBias());
+    if (failed(bias))
+      return failure();
+    args.push_back(*bias);
+  }
+  Kernel kernel = addKernel([&](OpBuilder &b) {
+    return buildInt8GemmKernel(b, op.getLoc(), "int8_linear", spec);
+  });
+  launchInto(kernel, args, op.getResult());
+  return success();
+}
+
 LogicalResult HostLowering::lowerOp(Operation *op) {
   loc = op->getLoc();
   return TypeSwitch<Operation *, LogicalResult>(op)
@@ -629,6 +776,7 @@ LogicalResult HostLowering::lowerOp(Operation *op) {
       .Case<PlanePopcountOp>([&](auto p) { return lowerPopcount(p); })
       .Case<PlaneMatmulOp>([&](auto p) { return lowerPlaneMatmul(p); })
       .Case<BTCEpilogueOp>([&](auto e) { return lowerEpilogue(e); })
+      .Case<QMatmulOp>([&](auto q) { return lowerInt8Matmul(q); })
       .Case<linalg::LinalgOp>([&](auto l) { return lowerLinalg(l); })
       // Storage is allocated by the op that fills it; scalar constants are
       // cloned into the kernels that read them.

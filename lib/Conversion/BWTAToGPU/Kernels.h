@@ -171,6 +171,68 @@ mlir::Value elementOffset(KernelBuilder &kb, mlir::AffineMap map,
                           llvm::ArrayRef<int64_t> shape,
                           llvm::ArrayRef<mlir::Value> ivs);
 
+//===----------------------------------------------------------------------===//
+// The int8 path (`#bwta.path<int8>` qmatmul): levels as bytes, IMMA/IGMMA.
+//===----------------------------------------------------------------------===//
+
+/// Levels of a quantized type as bytes: u8 if none is negative, s8 if all
+/// fit [−128, 127]; nullopt if neither (8-bit balanced).
+std::optional<bool> int8LevelsSigned(QuantizedType type);
+
+/// Bytes of the int8 layout of `rows` × K levels: [RT][KT][R][32] with
+/// R = `tileRows` (16 for a GEMM lhs, 8 for an rhs), KT = ⌈K/32⌉ (a K tile
+/// of 32 bytes is 8 words, the m16n8k32 fragment's span), zeros as padding.
+inline int64_t int8TileBytes(int64_t rows, int64_t k, int64_t tileRows) {
+  return llvm::divideCeil(rows, tileRows) * llvm::divideCeil(k, 32) * tileRows * 32;
+}
+
+/// Dynamic per-row k-bit quantization (k ≤ 8, symmetric or asymmetric) of a
+/// [rows, K] float tensor into the int8 layout with tiles of 16 rows (the
+/// levels' low bytes; padding rows and K bytes zero), a warp per row.
+///
+/// Arguments: x [rows·K], levels i8 [int8TileBytes(rows, K, 16)], scale f32
+/// [rows], [zero point i32 [rows]] (asymmetric), [level sums i32 [rows]]
+/// (rowSums: Σ_k q, for a weight zero point).
+struct QuantizeLevelsSpec {
+  QuantizedType type;
+  SchemeAttr scheme;
+  mlir::Type inputType;
+  int64_t m, k;
+  bool rowSums = false;
+  bool asymmetric() const;
+  int64_t bytes() const { return int8TileBytes(m, k, 16); }
+};
+
+Kernel buildQuantizeLevelsKernel(mlir::OpBuilder &b, mlir::Location loc,
+                                 llvm::StringRef name,
+                                 const QuantizeLevelsSpec &spec);
+
+/// y = (f32(Σ_k (x − zx)(w − zw))·sx)·sw + bias of lhs levels [M, K] (int8
+/// layout, tiles of 16 rows) and rhs levels [N, K] (tiles of 8 rows), both
+/// bytes whose signedness int8LevelsSigned gives; Σ(x − zx)(w − zw) is
+/// formed from Σxw and the row sums in wrapping int32 (docs/Semantics.md,
+/// bwta.qmatmul).
+///
+/// Arguments: lhs i8, rhs i8, lhs scale f32 [M], rhs scale f32 ([N] or one
+/// value), [lhs zero point i32 [M]], [rhs zero point i32 ([N] or one)],
+/// [lhs level sums i32 [M]] (with an rhs zero point), [rhs level sums i32
+/// [N]] (with an lhs zero point), [bias f32 [N]], out [M][N] (f32 or f16).
+struct Int8GemmSpec {
+  int64_t m, n, k;
+  EpilogueSpec epilogue; // lhsType/rhsType: the levels' types
+  int64_t kTiles() const { return llvm::divideCeil(k, 32); }
+  int64_t lhsBytes() const { return int8TileBytes(m, k, 16); }
+  int64_t rhsBytes() const { return int8TileBytes(n, k, 8); }
+  bool lhsSums() const { return epilogue.rhsZeroPoint != ParamKind::None; }
+  bool rhsSums() const { return epilogue.lhsZeroPoint != ParamKind::None; }
+};
+
+/// The int8 GEMM on mma.sync m16n8k32 (sm_80+): 128×128 output tiles per
+/// block of 8 warps, a cp.async pipeline through 32-byte-swizzled shared
+/// memory, ldmatrix fragments, the epilogue in registers.
+Kernel buildInt8GemmKernel(mlir::OpBuilder &b, mlir::Location loc,
+                           llvm::StringRef name, const Int8GemmSpec &spec);
+
 } // namespace bwta::gpu_kernels
 
 #endif // BWTA_LIB_CONVERSION_BWTATOGPU_KERNELS_H

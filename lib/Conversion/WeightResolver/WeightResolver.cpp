@@ -224,3 +224,67 @@ bwta::getPlanePopcounts(RankedTensorType type, ArrayRef<char> storage,
       }
   return counts;
 }
+
+namespace {
+
+/// The rows, K and stored levels of an unpacked quantized weight.
+struct StoredLevels {
+  int64_t rows = 1, k;
+  unsigned bytes;
+  ArrayRef<char> storage;
+  int64_t operator()(int64_t row, int64_t column) const {
+    int64_t index = row * k + column;
+    if (bytes == 1)
+      return static_cast<int8_t>(storage[index]);
+    int16_t wide;
+    std::memcpy(&wide, storage.data() + 2 * index, 2);
+    return wide;
+  }
+};
+
+std::optional<StoredLevels> storedLevels(RankedTensorType type, ArrayRef<char> storage) {
+  auto quantized = dyn_cast<QuantizedType>(type.getElementType());
+  if (!quantized || getPackedLayout(type) || type.getRank() < 1)
+    return std::nullopt;
+  StoredLevels levels;
+  levels.k = type.getShape().back();
+  for (int64_t size : type.getShape().drop_back())
+    levels.rows *= size;
+  levels.bytes = getLevelStorageType(quantized).getWidth() / 8;
+  levels.storage = storage;
+  return levels;
+}
+
+} // namespace
+
+std::optional<std::vector<char>> bwta::getInt8Tiles(RankedTensorType type,
+                                                    ArrayRef<char> storage,
+                                                    int64_t tileRows) {
+  std::optional<StoredLevels> levels = storedLevels(type, storage);
+  if (!levels || tileRows < 1)
+    return std::nullopt;
+  auto quantized = cast<QuantizedType>(type.getElementType());
+  if (quantized.getMinLevel() < -128 || quantized.getMaxLevel() > 255 ||
+      (quantized.getMinLevel() < 0 && quantized.getMaxLevel() > 127))
+    return std::nullopt;
+  int64_t rowTiles = (levels->rows + tileRows - 1) / tileRows;
+  int64_t kTiles = (levels->k + 31) / 32;
+  std::vector<char> bytes(rowTiles * kTiles * tileRows * 32, 0);
+  for (int64_t row = 0; row < levels->rows; ++row)
+    for (int64_t k = 0; k < levels->k; ++k)
+      bytes[((row / tileRows * kTiles + k / 32) * tileRows + row % tileRows) * 32 +
+            k % 32] = static_cast<char>((*levels)(row, k) & 0xff);
+  return bytes;
+}
+
+std::optional<std::vector<int32_t>> bwta::getLevelSums(RankedTensorType type,
+                                                       ArrayRef<char> storage) {
+  std::optional<StoredLevels> levels = storedLevels(type, storage);
+  if (!levels)
+    return std::nullopt;
+  std::vector<int32_t> sums(levels->rows, 0);
+  for (int64_t row = 0; row < levels->rows; ++row)
+    for (int64_t k = 0; k < levels->k; ++k)
+      sums[row] += (*levels)(row, k);
+  return sums;
+}

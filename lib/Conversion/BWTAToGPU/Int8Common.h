@@ -1,0 +1,102 @@
+//===- Int8Common.h - pointer helpers of the int8-path kernels --*- C++ -*-===//
+//
+// The int8-path kernels address bytes: global memory through LLVM pointers
+// (wide loads and stores need their alignment stated), shared memory by
+// 32-bit address.
+//
+//===----------------------------------------------------------------------===//
+#ifndef BWTA_LIB_CONVERSION_BWTATOGPU_INT8COMMON_H
+#define BWTA_LIB_CONVERSION_BWTATOGPU_INT8COMMON_H
+
+#include "KernelBuilder.h"
+
+namespace bwta::gpu_kernels {
+
+struct BytePointers {
+  KernelBuilder &kb;
+
+  mlir::OpBuilder &b() { return kb.b; }
+  mlir::Type i64() { return kb.b.getI64Type(); }
+  mlir::Value toI64(mlir::Value v) {
+    if (v.getType().isIndex())
+      return mlir::arith::IndexCastOp::create(b(), kb.loc, i64(), v);
+    return mlir::arith::ExtUIOp::create(b(), kb.loc, i64(), v);
+  }
+  mlir::Value toI32(mlir::Value v) {
+    return mlir::arith::IndexCastOp::create(b(), kb.loc, b().getI32Type(), v);
+  }
+  mlir::Value shl(mlir::Value x, int64_t s) {
+    return mlir::arith::ShLIOp::create(b(), kb.loc, x, kb.i32(s));
+  }
+  mlir::Value shr(mlir::Value x, int64_t s) {
+    return mlir::arith::ShRUIOp::create(b(), kb.loc, x, kb.i32(s));
+  }
+  mlir::Value bitAnd(mlir::Value x, int64_t m) { return kb.andI(x, kb.i32(m)); }
+  mlir::Value bitOr(mlir::Value x, mlir::Value y) {
+    return mlir::arith::OrIOp::create(b(), kb.loc, x, y);
+  }
+
+  /// One PTX instruction on an f32 (`$0` result, `$1` operand): exact
+  /// operations the GPU lowering would otherwise turn into libdevice calls
+  /// (llvm.intr.roundeven, fabs).
+  mlir::Value f32Asm(llvm::StringRef text, mlir::Value v) {
+    return mlir::LLVM::InlineAsmOp::create(
+               b(), kb.loc, b().getF32Type(), mlir::ValueRange{v}, text, "=f,f",
+               /*has_side_effects=*/false, /*is_align_stack=*/false,
+               mlir::LLVM::tailcallkind::TailCallKind::None,
+               mlir::LLVM::AsmDialectAttr::get(b().getContext(),
+                                               mlir::LLVM::AsmDialect::AD_ATT),
+               /*operand_attrs=*/mlir::ArrayAttr())
+        .getResult(0);
+  }
+  /// A global pointer to the data of kernel argument `memref`.
+  mlir::Value global(mlir::Value memref) {
+    mlir::MLIRContext *ctx = b().getContext();
+    mlir::Value address = toI64(
+        mlir::memref::ExtractAlignedPointerAsIndexOp::create(b(), kb.loc, memref));
+    mlir::Value generic = mlir::LLVM::IntToPtrOp::create(
+        b(), kb.loc, mlir::LLVM::LLVMPointerType::get(ctx), address);
+    return mlir::LLVM::AddrSpaceCastOp::create(
+        b(), kb.loc, mlir::LLVM::LLVMPointerType::get(ctx, 1), generic);
+  }
+  /// `base` + `offset` bytes (offset: i64).
+  mlir::Value at(mlir::Value base, mlir::Value offset) {
+    return mlir::LLVM::GEPOp::create(b(), kb.loc, base.getType(), b().getI8Type(),
+                                     base, mlir::ValueRange{offset});
+  }
+  mlir::Value load(mlir::Type type, mlir::Value ptr, unsigned align) {
+    return mlir::LLVM::LoadOp::create(b(), kb.loc, type, ptr, align);
+  }
+  void store(mlir::Value value, mlir::Value ptr, unsigned align) {
+    mlir::LLVM::StoreOp::create(b(), kb.loc, value, ptr, align);
+  }
+  /// A shared-memory pointer from a 32-bit shared address.
+  mlir::Value shared(mlir::Value address) {
+    return mlir::LLVM::IntToPtrOp::create(
+        b(), kb.loc, mlir::LLVM::LLVMPointerType::get(b().getContext(), 3), address);
+  }
+  /// The 32-bit shared address of the dynamic shared memory, rounded up to
+  /// `align` bytes.
+  mlir::Value dynamicShared(int64_t align) {
+    auto workgroup = mlir::gpu::AddressSpaceAttr::get(b().getContext(),
+                                                      mlir::gpu::AddressSpace::Workgroup);
+    mlir::Value dynamic = mlir::gpu::DynamicSharedMemoryOp::create(
+        b(), kb.loc,
+        mlir::MemRefType::get({mlir::ShapedType::kDynamic}, b().getI8Type(),
+                              mlir::MemRefLayoutAttrInterface{}, workgroup));
+    mlir::Value raw = toI32(
+        mlir::memref::ExtractAlignedPointerAsIndexOp::create(b(), kb.loc, dynamic));
+    return bitAnd(kb.add(raw, kb.i32(align - 1)), -align);
+  }
+  /// Byte offset of 16-byte chunk `c` of row `r` in a block of 32-byte rows
+  /// with the 32-byte swizzle (the halves swapped in rows 4..7 of every 8:
+  /// ldmatrix and wgmma descriptors read it without bank conflicts).
+  mlir::Value swizzle32(mlir::Value r, mlir::Value c) {
+    mlir::Value half = mlir::arith::XOrIOp::create(b(), kb.loc, c, bitAnd(shr(r, 2), 1));
+    return kb.add(shl(r, 5), shl(half, 4));
+  }
+};
+
+} // namespace bwta::gpu_kernels
+
+#endif // BWTA_LIB_CONVERSION_BWTATOGPU_INT8COMMON_H
