@@ -195,8 +195,11 @@ def prepare(case, args):
 
     # The bundle: decomposed into plane matmuls (path=btc) or on the path
     # the case names, lowered and compiled.
+    lower = []
+    if args.lower_options:  # lowered here, so that the options apply
+        lower = ["-bwta-lower-to-gpu=chip=sm_90a " + args.lower_options]
     run([args.tool("bwta-opt"), files["model.mlir"], "-bwta-btc-decompose=path=" + path,
-         "-bwta-pack-layout", "-cse", "-o", files["decomposed.mlir"]])
+         "-bwta-pack-layout", "-cse"] + lower + ["-o", files["decomposed.mlir"]])
     run([args.tool("bwta-compile"), files["decomposed.mlir"],
          "--weights=" + files["weights.safetensors"], "-o", files["model.bwtab"],
          "--format=" + args.format])
@@ -267,6 +270,10 @@ def main():
     parser.add_argument("--keep", action="store_true",
                         help="keep each case's weights.safetensors (the reference's input too)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--lower-options", default="",
+                        help="bwta-lower-to-gpu options for the bundles (e.g. "
+                             "'quantize-warp-min-m=1'); by default bwta-compile lowers "
+                             "with the defaults")
     args = parser.parse_args()
     find_runner(parser, args)
 

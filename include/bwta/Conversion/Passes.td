@@ -108,6 +108,11 @@ def ConvertBWTAToGPUPass : Pass<"bwta-lower-to-gpu", "::mlir::ModuleOp"> {
            "smallest M of a BWTA linear layer computed by the wgmma kernel "
            "on sm_90a; -1 picks the measured default, 0 never (explicit "
            "tiles also select mma.sync)">,
+    Option<"quantizeWarpMinM", "quantize-warp-min-m", "int64_t",
+           /*default=*/"-1",
+           "smallest M (rows) an activation quantizer packs with a warp per "
+           "row instead of a block per row; -1 picks the measured default, 0 "
+           "never">,
   ];
   let statistics = [
     Statistic<"numKernels", "kernels", "Kernels generated">,

@@ -179,6 +179,15 @@ struct ConvertBWTAToGPUPass
            wgmmaGemmApplies(spec);
   }
 
+  /// Smallest M whose activation quantizer takes a warp per row (-1:
+  /// never).
+  int64_t quantizeWarpRowsMinM() const {
+    constexpr int64_t kDefaultQuantizeWarpMinM = 512;
+    if (quantizeWarpMinM == 0)
+      return -1;
+    return quantizeWarpMinM < 0 ? kDefaultQuantizeWarpMinM : quantizeWarpMinM;
+  }
+
   gpu::GPUModuleOp getOrCreateKernelModule(ModuleOp module) {
     if (auto existing = module.lookupSymbol<gpu::GPUModuleOp>(kModuleName))
       return existing;
@@ -416,6 +425,7 @@ LogicalResult HostLowering::lowerQuantize(QuantizeOp op, linalg::LinalgOp produc
                         inputType.getNumElements() / inputType.getShape().back(),
                         inputType.getShape().back(), layout.getTileRows()};
   spec.producer = producer;
+  spec.warpRowsMinM = pass.quantizeWarpRowsMinM();
   spec.notNegative = onlyWgmmaReads(op.getResult());
   if (spec.notNegative)
     notNegative.insert(op.getResult());

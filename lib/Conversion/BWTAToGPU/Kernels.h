@@ -114,8 +114,9 @@ Kernel buildWgmmaGemmKernel(mlir::OpBuilder &b, mlir::Location loc,
 
 /// Dynamic per-row quantization of a [rows, K] float tensor (f32, f16 or
 /// bf16) into packed planes [P][RT][KT][R][8] (R = 16 for a GEMM lhs, 8 for
-/// an rhs; padding rows and words written as zeros), one block of 256
-/// threads per row, grid-stride over the rows.
+/// an rhs; padding rows and words written as zeros), grid-stride over the
+/// rows: a block of 256 threads per row, or for M ≥ warpRowsMinM a warp
+/// per row staged in dynamic shared memory (QuantizePackRows.h).
 ///
 /// Arguments: x [rows·K] (or, with a producer, each of its shaped inputs
 /// as a flat vector), planes, popcounts i32 [P][rows] (set bits per plane
@@ -133,11 +134,18 @@ struct QuantizePackSpec {
   /// real rows (padding stays 0) for the wgmma GEMM; the popcounts written
   /// are still those of p and n.
   bool notNegative = false;
+  /// Smallest M quantized with a warp per row (< 0: never); rows of fused
+  /// producers, and rows too long for shared memory, always take a block.
+  int64_t warpRowsMinM = -1;
   int64_t planes() const { return type.getNumPlanes(); }
   int64_t rowTiles() const { return llvm::divideCeil(m, tileRows); }
   int64_t kTiles() const { return llvm::divideCeil(k, 256); }
   int64_t words() const { return planes() * rowTiles() * kTiles() * tileRows * 8; }
   bool asymmetric() const;
+  int64_t rowBytes() const;
+  bool warpPerRow() const;
+  /// Warps sharing a row when warpPerRow() (1, 2, 4 or 8).
+  int64_t warpsPerRow() const;
 };
 
 Kernel buildQuantizePackKernel(mlir::OpBuilder &b, mlir::Location loc,

@@ -1,0 +1,97 @@
+//===- QuantizePackRows.h - how quantize_pack threads walk a row -*- C++ -*-===//
+//
+// The quantizer arithmetic of quantize_pack (QuantizePackKernel.cpp) is
+// written once against RowWalker; the two walkers differ in how many
+// threads share a row:
+//  - a block of 256 threads per row (BlockRows): thread t holds elements
+//    t, t + 256, ... in registers; reductions go through shared memory.
+//    Few rows (decode) finish soonest this way.
+//  - W warps per row (WarpRows, W = 1, 2, 4, 8): the row is copied into
+//    shared memory with cp.async; lane l of warp ω then reads the elements
+//    of the lane-tree lanes l + 32r (r ≡ ω mod W) from there, so most of
+//    each reduction stays inside a thread. Many rows are in flight per SM
+//    (shared memory, not registers, holds them); W grows as rows get few.
+//
+//===----------------------------------------------------------------------===//
+#ifndef BWTA_LIB_CONVERSION_BWTATOGPU_QUANTIZEPACKROWS_H
+#define BWTA_LIB_CONVERSION_BWTATOGPU_QUANTIZEPACKROWS_H
+
+#include "KernelBuilder.h"
+#include "Kernels.h"
+
+#include <functional>
+#include <memory>
+
+namespace bwta::gpu_kernels {
+
+using CombineFn = llvm::function_ref<mlir::Value(mlir::Value, mlir::Value)>;
+/// A per-element value from the element x (f32).
+using TermFn = llvm::function_ref<mlir::Value(mlir::Value)>;
+/// The plane bits (i1, one per plane) of element x (f32).
+using BitsFn = llvm::function_ref<llvm::SmallVector<mlir::Value>(mlir::Value)>;
+
+/// One real row (row < M) of a quantize_pack kernel, as its threads see it.
+class RowWalker {
+public:
+  virtual ~RowWalker() = default;
+  /// The fold of term(x) over the row's elements in the lane-tree order of
+  /// docs/Semantics.md (each lane-tree lane sequentially, `identity` in
+  /// place of elements past K, then the tree): every thread gets it.
+  virtual mlir::Value fold(double identity, TermFn term, CombineFn combine) = 0;
+  /// Writes the row's packed words (bits(x) of each element, 0 past K) and
+  /// returns each plane's popcount over the row (in every thread).
+  virtual llvm::SmallVector<mlir::Value> pack(BitsFn bits) = 0;
+  /// True in the one thread that writes the row's parameters.
+  virtual mlir::Value leader() = 0;
+  /// Syncs the row's threads after its last use of shared memory.
+  virtual void finishRow() = 0;
+};
+
+/// Where the words of a quantize_pack kernel go.
+struct PackedRowLayout {
+  mlir::Value words; // the packed planes [P][RT][KT][R][8]
+  int64_t rowTiles, kTiles, tileRows;
+  /// Offset in `words` of word `word` (index) of plane `plane` of `row`.
+  mlir::Value offset(KernelBuilder &kb, mlir::Value row, int64_t plane,
+                     mlir::Value word) const;
+};
+
+/// Reads element `column` (index, < K) of the current row as stored (or as
+/// the fused producer computes it).
+using ElementReader = std::function<mlir::Value(mlir::Value)>;
+
+/// The block-per-row walker: loads the thread's elements now. `scratch`
+/// holds two f32 and two i32 halves of 256 words each for the reductions.
+std::unique_ptr<RowWalker>
+makeBlockRows(KernelBuilder &kb, const QuantizePackSpec &spec,
+              const PackedRowLayout &layout, mlir::Value row,
+              const ElementReader &element, mlir::Value floatScratch,
+              mlir::Value intScratch);
+
+/// Shared memory and barrier of a row in the warp-per-row walker.
+struct WarpRowsShared {
+  /// The row's K elements (a workgroup memref of the input's element type).
+  mlir::Value buffer;
+  /// Warps sharing the row (1, 2, 4 or 8): warp ω takes lane-tree lanes
+  /// l + 32r for r ≡ ω (mod W).
+  int64_t warpsPerRow;
+  /// With W > 1 (then the block is the row's warps): exchange space for
+  /// the reductions, [2][W][32] f32 and i32.
+  mlir::Value floatScratch, intScratch;
+};
+
+/// The warp-per-row walker: the row's warps copy row `row` of `x` into the
+/// buffer and wait for it.
+std::unique_ptr<RowWalker> makeWarpRows(KernelBuilder &kb,
+                                        const QuantizePackSpec &spec,
+                                        const PackedRowLayout &layout,
+                                        mlir::Value row, mlir::Value x,
+                                        const WarpRowsShared &shared);
+
+/// Bytes of a row copied by one cp.async in the warp-per-row walker (16, 8
+/// or 4), or 0 where K elements are not a whole number of 4-byte units.
+int64_t warpRowCopyBytes(const QuantizePackSpec &spec);
+
+} // namespace bwta::gpu_kernels
+
+#endif // BWTA_LIB_CONVERSION_BWTATOGPU_QUANTIZEPACKROWS_H
