@@ -549,7 +549,8 @@ bwta::runtime::parseManifest(std::string_view text,
                                      const std::string &where, size_t i) {
         KernelDecl kernel;
         if (!reader.checkKeys(entry, where,
-                              {"name", "grid", "block", "shared_bytes", "args"}) ||
+                              {"name", "grid", "block", "shared_bytes", "args",
+                               "grid_dependency"}) ||
             !reader.readName(entry, where, kernel.name) ||
             !reader.readLaunchShape(entry, where, /*required=*/true,
                                     kernel.grid, kernel.block,
@@ -558,6 +559,13 @@ bwta::runtime::parseManifest(std::string_view text,
         if (!kernelIndex.emplace(kernel.name, i).second)
           return reader.fail(where + ".name: kernel '" + kernel.name +
                              "' is declared twice");
+        if (entry.contains("grid_dependency")) {
+          const json *dependency = reader.field(entry, where, "grid_dependency",
+                                                &json::is_boolean, "a boolean");
+          if (!dependency)
+            return false;
+          kernel.gridDependency = dependency->get<bool>();
+        }
         const json *args =
             reader.field(entry, where, "args", &json::is_array, "an array");
         if (!args)

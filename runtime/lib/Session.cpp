@@ -445,10 +445,25 @@ bool CudaSession::enqueue(CUstream target, Failure &failure) {
   for (size_t s = 0; s < launches.size(); ++s) {
     const LaunchStep &step = manifest.schedule[s];
     Launch &launch = launches[s];
-    CUresult result = cuLaunchKernel(
-        launch.function, step.grid[0], step.grid[1], step.grid[2],
-        step.block[0], step.block[1], step.block[2], step.sharedBytes, target,
-        launch.params.data(), nullptr);
+    // A kernel that waits for its predecessor itself may start while that
+    // one finishes (programmatic dependent launch; in a captured graph this
+    // becomes a programmatic edge). The first launch keeps stream order.
+    CUlaunchAttribute overlap{};
+    overlap.id = CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION;
+    overlap.value.programmaticStreamSerializationAllowed = 1;
+    CUlaunchConfig config{};
+    config.gridDimX = step.grid[0];
+    config.gridDimY = step.grid[1];
+    config.gridDimZ = step.grid[2];
+    config.blockDimX = step.block[0];
+    config.blockDimY = step.block[1];
+    config.blockDimZ = step.block[2];
+    config.sharedMemBytes = step.sharedBytes;
+    config.hStream = target;
+    config.attrs = &overlap;
+    config.numAttrs = s > 0 && manifest.kernels[step.kernel].gridDependency ? 1 : 0;
+    CUresult result =
+        cuLaunchKernelEx(&config, launch.function, launch.params.data(), nullptr);
     if (!check(result,
                "launching schedule[" + std::to_string(s) + "] (kernel '" +
                    manifest.kernels[step.kernel].name + "')",

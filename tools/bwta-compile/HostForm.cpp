@@ -275,11 +275,16 @@ private:
                         {"type", paramType}});
     }
     kernelIndex[func] = program.kernels.size();
-    program.kernels.push_back({{"name", func.getName().str()},
-                               {"grid", grid},
-                               {"block", block},
-                               {"shared_bytes", shared},
-                               {"args", params}});
+    Json kernel = {{"name", func.getName().str()},
+                   {"grid", grid},
+                   {"block", block},
+                   {"shared_bytes", shared},
+                   {"args", params}};
+    // Generated kernels wait for their predecessor themselves
+    // (bwta.grid_dependency, docs/GPU.md).
+    if (func->hasAttr("bwta.grid_dependency"))
+      kernel["grid_dependency"] = true;
+    program.kernels.push_back(std::move(kernel));
     return program.kernels.size() - 1;
   }
 

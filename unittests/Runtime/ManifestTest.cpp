@@ -35,6 +35,8 @@ TEST(ManifestTest, ReadsEveryField) {
   EXPECT_EQ(manifest->weights[1].layout, "row_major");
   ASSERT_EQ(manifest->kernels.size(), 2u);
   EXPECT_EQ(manifest->kernels[1].sharedBytes, 65536u);
+  EXPECT_FALSE(manifest->kernels[0].gridDependency);
+  EXPECT_TRUE(manifest->kernels[1].gridDependency);
   EXPECT_EQ(manifest->kernels[0].params[3].type, ArgType::I32);
 
   ASSERT_EQ(manifest->schedule.size(), 2u);
@@ -156,6 +158,8 @@ TEST(ManifestTest, ReportsEachError) {
        "kernels[0].block: more than 1024 threads per block"},
       {"shared bytes", [](json &m) { m["kernels"][1]["shared_bytes"] = "64K"; },
        "kernels[1].shared_bytes: expected an unsigned integer, got string"},
+      {"grid dependency", [](json &m) { m["kernels"][1]["grid_dependency"] = 1; },
+       "kernels[1].grid_dependency: expected a boolean, got number"},
       {"param type",
        [](json &m) { m["kernels"][0]["args"][3]["type"] = "int"; },
        "kernels[0].args[3].type: unknown parameter type 'int' (expected ptr, "

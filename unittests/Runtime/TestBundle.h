@@ -38,7 +38,7 @@ struct TestBundle {
          "args": [{"name": "x", "type": "ptr"}, {"name": "w", "type": "ptr"},
                   {"name": "out", "type": "ptr"}, {"name": "m", "type": "i32"}]},
         {"name": "scale", "grid": [4, 1, 1], "block": [64, 1, 1],
-         "shared_bytes": 65536,
+         "shared_bytes": 65536, "grid_dependency": true,
          "args": [{"name": "in", "type": "ptr"}, {"name": "s", "type": "ptr"},
                   {"name": "out", "type": "ptr"}, {"name": "a", "type": "f32"}]}],
       "schedule": [

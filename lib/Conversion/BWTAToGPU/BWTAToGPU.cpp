@@ -78,8 +78,13 @@ PlaneGemmSpec gemmSpec(PlaneMatmulOp op) {
   ArrayRef<int64_t> lhs = op.getLhs().getType().getShape();
   ArrayRef<int64_t> rhs = op.getRhs().getType().getShape();
   int64_t batch = lhs.size() == 4 ? lhs[1] : 1;
-  return {lhs[0], rhs[0], batch, lhs[lhs.size() - 2], rhs[rhs.size() - 2],
-          lhs.back(), std::nullopt};
+  PlaneGemmSpec spec{lhs[0], rhs[0], batch, lhs[lhs.size() - 2], rhs[rhs.size() - 2],
+                     lhs.back(), std::nullopt};
+  Value rhsRoot = op.getRhs();
+  while (auto split = rhsRoot.getDefiningOp<SplitPlanesOp>())
+    rhsRoot = split.getInput();
+  spec.rhsIsWeight = isa_and_nonnull<WeightOp>(rhsRoot.getDefiningOp());
+  return spec;
 }
 
 ParamKind paramKind(Value param) {
@@ -342,6 +347,7 @@ Kernel HostLowering::addKernel(function_ref<Kernel(OpBuilder &)> build) {
   OpBuilder b(kernels.getBodyRegion());
   b.setInsertionPointToEnd(kernels.getBody());
   Kernel kernel = build(b);
+  enableGridDependency(kernel.func);
   kernelSymbols.insert(kernel.func);
   return kernel;
 }

@@ -110,6 +110,13 @@ struct KernelBuilder {
     b.setInsertionPointToStart(ifOp.thenBlock());
     body();
   }
+  /// Waits until the grid launched before this one has completed and its
+  /// memory is visible (programmatic dependent launch; returns at once
+  /// when the kernel was launched without it).
+  void waitForPredecessor() {
+    mlir::NVVM::GriddepcontrolOp::create(
+        b, loc, mlir::NVVM::GridDepActionKind::wait);
+  }
   mlir::Value threadId() {
     return mlir::gpu::ThreadIdOp::create(b, loc, mlir::gpu::Dimension::x);
   }

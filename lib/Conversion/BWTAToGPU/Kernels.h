@@ -26,6 +26,17 @@ struct Kernel {
   int64_t dynamicSharedBytes = 0;
 };
 
+/// The kernel attribute that says a kernel may be launched with
+/// programmatic dependent launch (the bundle's `grid_dependency`).
+constexpr llvm::StringLiteral kGridDependencyAttr = "bwta.grid_dependency";
+
+/// Makes `func` safe to launch while the kernel before it still runs: it
+/// lets the next kernel launch at once (griddepcontrol.launch_dependents)
+/// and waits for the one before (griddepcontrol.wait) at its start, unless
+/// its generator placed the wait later itself (after loads of weights,
+/// which no kernel writes); then marks it with kGridDependencyAttr.
+void enableGridDependency(mlir::gpu::GPUFuncOp func);
+
 /// How a plane GEMM is cut: each warp computes warpRows × warpCols m16n8
 /// MMA tiles for every plane pair over 1/splitK of K; a block holds
 /// blockWarpsM × blockWarpsN × splitK warps, and the splitK partial sums
@@ -68,6 +79,9 @@ struct PlaneGemmSpec {
   int64_t lhsWords() const { return lhsPlanes * lhsRowTiles() * kTiles() * 128; }
   int64_t rhsWords() const { return rhsPlanes * rhsRowTiles() * kTiles() * 64; }
   std::optional<EpilogueSpec> epilogue;
+  /// The rhs is a weight (no kernel writes it): it may be read before the
+  /// kernel waits for its predecessor (enableGridDependency).
+  bool rhsIsWeight = false;
 };
 
 Kernel buildPlaneGemmKernel(mlir::OpBuilder &b, mlir::Location loc,

@@ -148,6 +148,11 @@ Kernel gpu_kernels::buildPlaneGemvKernel(OpBuilder &b, Location loc,
     for (int64_t u = 0; u < loads; ++u)
       w[j].push_back(loadStreaming(kb, wordPointer(kb, rhsPtr, kb.add(base, kb.mul(ktOf[u], 64)))));
   }
+  // The weights are in flight; the activations come from the kernel
+  // before (programmatic dependent launch: enableGridDependency). An rhs
+  // that is not a weight may come from it too: then the wait comes first.
+  if (spec.rhsIsWeight)
+    kb.waitForPredecessor();
   Value zero = kb.i32(0);
   for (int64_t j = 0; j < pb; ++j)
     for (int64_t u = 0; u < loads; ++u)

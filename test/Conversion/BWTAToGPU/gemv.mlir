@@ -2,6 +2,24 @@
 // RUN: bwta-opt %s -bwta-btc-decompose -bwta-pack-layout -cse -bwta-lower-to-gpu -bwta-gpu-binary | FileCheck %s --check-prefix=PTX
 // RUN: bwta-opt %s -bwta-btc-decompose -bwta-pack-layout -cse -bwta-lower-to-gpu=gemv-max-m=0 | FileCheck %s --check-prefix=MMA
 // RUN: bwta-opt %s -bwta-btc-decompose -bwta-pack-layout -cse -bwta-lower-to-gpu="gemv-max-m=16 gemv-rows=2" | FileCheck %s --check-prefix=ROWS
+// RUN: bwta-opt %s -bwta-btc-decompose -bwta-pack-layout -cse -bwta-lower-to-gpu | FileCheck %s --check-prefix=PDL
+
+// Programmatic dependent launch: every kernel lets the next one launch and
+// waits for the one before, at its start — the GEMV only after its weight
+// loads are in flight (no kernel writes weights).
+// PDL-LABEL: gpu.func @quantize_pack(
+// PDL-SAME: bwta.grid_dependency
+// PDL-NEXT: nvvm.griddepcontrol launch_dependents
+// PDL-NEXT: nvvm.griddepcontrol wait
+// PDL-LABEL: gpu.func @linear(
+// PDL-SAME: bwta.grid_dependency
+// PDL-NEXT: nvvm.griddepcontrol launch_dependents
+// PDL-NOT: nvvm.griddepcontrol
+// PDL: ld.global.nc.L1::no_allocate.v4.u32
+// PDL-NOT: ld.global.nc.L1::no_allocate
+// PDL: nvvm.griddepcontrol wait
+// PDL-NOT: nvvm.griddepcontrol
+// PDL-LABEL: gpu.func @quantize_pack_0(
 
 // Decode (M = 1) runs as the popcount GEMV: one block per 8 columns
 // (N = 21: 3 blocks), K = 700 is 3 K tiles = 2 tile pairs, so 2 warps;

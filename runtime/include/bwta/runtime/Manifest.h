@@ -78,6 +78,9 @@ struct KernelDecl {
   Dim3 grid{1, 1, 1}, block{1, 1, 1};
   uint32_t sharedBytes = 0; // dynamic shared memory per block
   std::vector<KernelParam> params;
+  /// The kernel waits for the kernel launched before it
+  /// (griddepcontrol.wait), so it may be launched while that one runs.
+  bool gridDependency = false;
 };
 
 /// One argument of a launch: a named tensor (passed as its device address)
