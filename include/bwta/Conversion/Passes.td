@@ -113,6 +113,10 @@ def ConvertBWTAToGPUPass : Pass<"bwta-lower-to-gpu", "::mlir::ModuleOp"> {
            "smallest M (rows) an activation quantizer packs with a warp per "
            "row instead of a block per row; -1 picks the measured default, 0 "
            "never">,
+    Option<"quantizeWarpsPerRow", "quantize-warps-per-row", "int64_t",
+           /*default=*/"0",
+           "warps sharing a row in such a quantizer (1, 2, 4 or 8); 0 picks "
+           "by M">,
   ];
   let statistics = [
     Statistic<"numKernels", "kernels", "Kernels generated">,

@@ -136,6 +136,11 @@ struct ConvertBWTAToGPUPass
              << "bwta-lower-to-gpu: tiles must be all 0 (by shape) or all "
                 "positive, with at most 32 warps per block (M × N × K warps) "
                 "and 16 MMA tiles per warp";
+    if (!llvm::is_contained({0, 1, 2, 4, 8}, int64_t(quantizeWarpsPerRow)))
+      return emitError(UnknownLoc::get(context))
+             << "bwta-lower-to-gpu: quantize-warps-per-row must be 0 (by M), 1, "
+                "2, 4 or 8, got "
+             << int64_t(quantizeWarpsPerRow);
     if (*sm < 80)
       return emitError(UnknownLoc::get(context))
              << "bwta-lower-to-gpu: " << chip
@@ -183,6 +188,9 @@ struct ConvertBWTAToGPUPass
     return chip == "sm_90a" && !warpRows && minM > 0 && spec.m >= minM &&
            wgmmaGemmApplies(spec);
   }
+
+  /// Warps per row of such a quantizer (0: by M).
+  int64_t quantizeRowWarps() const { return quantizeWarpsPerRow; }
 
   /// Smallest M whose activation quantizer takes a warp per row (-1:
   /// never).
@@ -432,6 +440,7 @@ LogicalResult HostLowering::lowerQuantize(QuantizeOp op, linalg::LinalgOp produc
                         inputType.getShape().back(), layout.getTileRows()};
   spec.producer = producer;
   spec.warpRowsMinM = pass.quantizeWarpRowsMinM();
+  spec.fixedWarpsPerRow = pass.quantizeRowWarps();
   spec.notNegative = onlyWgmmaReads(op.getResult());
   if (spec.notNegative)
     notNegative.insert(op.getResult());

@@ -151,6 +151,8 @@ struct QuantizePackSpec {
   /// Smallest M quantized with a warp per row (< 0: never); rows of fused
   /// producers, and rows too long for shared memory, always take a block.
   int64_t warpRowsMinM = -1;
+  /// Warps per row of such a quantizer (0: by M).
+  int64_t fixedWarpsPerRow = 0;
   int64_t planes() const { return type.getNumPlanes(); }
   int64_t rowTiles() const { return llvm::divideCeil(m, tileRows); }
   int64_t kTiles() const { return llvm::divideCeil(k, 256); }

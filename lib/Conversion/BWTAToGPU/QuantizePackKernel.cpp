@@ -45,6 +45,8 @@ bool QuantizePackSpec::warpPerRow() const {
 }
 
 int64_t QuantizePackSpec::warpsPerRow() const {
+  if (fixedWarpsPerRow > 0)
+    return fixedWarpsPerRow;
   // About 32 warps per SM of an H200 in all (W rows' worth of latency
   // hidden per SM), one warp per row once rows alone give that many.
   uint64_t warps = std::clamp<int64_t>(32 * 132 / std::max<int64_t>(m, 1), 1, 8);

@@ -4,6 +4,11 @@
 // RUN: bwta-opt %s -bwta-btc-decompose=path=btc -bwta-pack-layout -cse -bwta-lower-to-gpu | FileCheck %s --check-prefix=WARP
 // RUN: bwta-opt %s -bwta-btc-decompose=path=btc -bwta-pack-layout -cse -bwta-lower-to-gpu=quantize-warp-min-m=0 | FileCheck %s --check-prefix=BLOCK
 // RUN: bwta-opt %s -bwta-btc-decompose=path=btc -bwta-pack-layout -cse -bwta-lower-to-gpu=quantize-warp-min-m=4096 | FileCheck %s --check-prefix=BLOCK
+// RUN: bwta-opt %s -bwta-btc-decompose=path=btc -bwta-pack-layout -cse -bwta-lower-to-gpu=quantize-warps-per-row=4 | FileCheck %s --check-prefix=FOUR
+// RUN: not bwta-opt %s -bwta-lower-to-gpu=quantize-warps-per-row=3 2>&1 | FileCheck %s --check-prefix=BAD
+
+// FOUR: gpu.launch_func @bwta_kernels::@quantize_pack blocks in (%c2048{{.*}}) threads in (%c128{{.*}}) dynamic_shared_memory_size %c4048_i32
+// BAD: bwta-lower-to-gpu: quantize-warps-per-row must be 0 (by M), 1, 2, 4 or 8, got 3
 
 // 2048 rows: 4224 / 2048 → W = 2, one row (64 threads) per block: its K
 // f16 elements (2000 bytes) and [2][2][32] f32 + i32 of exchange space.
