@@ -3,6 +3,8 @@
 #   bench/proto/run.sh            all checks + benchmarks, logs under $OUT (default /tmp/proto_out)
 #   bench/proto/power.sh          BGMMA rate vs operand data with clocks/power (timing only)
 # Findings: bench/proto/FINDINGS.md
+# BGMMA rate / GEMM data-movement microbenchmark: bench/proto/bgmma_rate.cu (build line in
+# its header; `bgmma_rate all` runs every variant, one device call).
 # Build by hand:
 #   nvcc -O3 -std=c++17 -gencode=arch=compute_90a,code=sm_90a -Xptxas -v \
 #        -Xcompiler -ffp-contract=off -o build-proto/bwta_proto bench/proto/bwta_proto.cu -lcublas
