@@ -62,6 +62,10 @@ def ConvertBWTAToGPUPass : Pass<"bwta-lower-to-gpu", "::mlir::ModuleOp"> {
       activations are packed as p and ¬n, both accumulate into one int32
       per output (wgmma m64n128k256 b1 AND-popcount, inline PTX), fed by a
       6-stage cp.async pipeline through dynamic shared memory;
+    - an int8-path `bwta.qmatmul` (`#bwta.path<int8>`) becomes an
+      activation quantizer writing bytes and one int8 GEMM with the epilogue
+      fused: mma.sync m16n8k32, or on sm_90a for M ≥ `int8-wgmma-min-m`
+      wgmma m64n256k32 from a cp.async pipeline;
     - popcounts of weights, and weights themselves, become global
       declarations resolved at compile time; `split_planes` of packed
       planes is free (same storage).
@@ -108,6 +112,10 @@ def ConvertBWTAToGPUPass : Pass<"bwta-lower-to-gpu", "::mlir::ModuleOp"> {
            "smallest M of a BWTA linear layer computed by the wgmma kernel "
            "on sm_90a; -1 picks the measured default, 0 never (explicit "
            "tiles also select mma.sync)">,
+    Option<"int8WgmmaMinM", "int8-wgmma-min-m", "int64_t", /*default=*/"-1",
+           "smallest M of an int8-path qmatmul computed by the wgmma int8 "
+           "GEMM on sm_90a instead of mma.sync m16n8k32; -1 picks the "
+           "measured default, 0 never">,
     Option<"quantizeWarpMinM", "quantize-warp-min-m", "int64_t",
            /*default=*/"-1",
            "smallest M (rows) an activation quantizer packs with a warp per "

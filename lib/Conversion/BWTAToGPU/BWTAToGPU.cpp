@@ -118,6 +118,30 @@ PlaneGemmSpec epilogueSpec(BTCEpilogueOp op, PlaneMatmulOp matmul) {
   return spec;
 }
 
+/// Raises the PTX ISA version of the kernel module's target to at least
+/// `version` (e.g. 84 for wgmma on mixed u8/s8 operands).
+void requirePtxVersion(gpu::GPUModuleOp kernels, unsigned version) {
+  auto target = cast<NVVM::NVVMTargetAttr>(kernels.getTargetsAttr()[0]);
+  SmallVector<StringRef> features;
+  StringRef(target.getFeatures()).split(features, ',', -1, /*KeepEmpty=*/false);
+  std::string updated = "+ptx" + std::to_string(version);
+  for (StringRef feature : features) {
+    unsigned have;
+    if (feature.consume_front("+ptx") && !feature.getAsInteger(10, have)) {
+      version = std::max(version, have);
+      updated = "+ptx" + std::to_string(version);
+      continue;
+    }
+    updated += "," + feature.str();
+  }
+  kernels.setTargetsAttr(ArrayAttr::get(
+      kernels.getContext(),
+      NVVM::NVVMTargetAttr::get(kernels.getContext(), target.getO(),
+                                target.getTriple(), target.getChip(), updated,
+                                target.getFlags(), target.getLink(),
+                                target.getVerifyTarget())));
+}
+
 struct ConvertBWTAToGPUPass
     : bwta::impl::ConvertBWTAToGPUPassBase<ConvertBWTAToGPUPass> {
   using Base::Base;
@@ -187,6 +211,17 @@ struct ConvertBWTAToGPUPass
     int64_t minM = wgmmaMinM < 0 ? kDefaultWgmmaMinM : wgmmaMinM;
     return chip == "sm_90a" && !warpRows && minM > 0 && spec.m >= minM &&
            wgmmaGemmApplies(spec);
+  }
+
+  /// Whether the wgmma int8 GEMM computes `spec` (sm_90a, M ≥
+  /// int8-wgmma-min-m) rather than mma.sync m16n8k32.
+  bool useInt8Wgmma(const Int8GemmSpec &spec) const {
+    // bench/RESULTS.md (2026-11-22, wgmma int8), H200 W2A8 layers: ties or
+    // beats mma.sync from M = 512 (up to 1.4x), 1-13 % faster at M = 2048
+    // and 8192.
+    constexpr int64_t kDefaultInt8WgmmaMinM = 512;
+    int64_t minM = int8WgmmaMinM < 0 ? kDefaultInt8WgmmaMinM : int8WgmmaMinM;
+    return chip == "sm_90a" && minM > 0 && spec.m >= minM;
   }
 
   /// Warps per row of such a quantizer (0: by M).
@@ -776,8 +811,13 @@ LogicalResult HostLowering::lowerInt8Matmul(QMatmulOp op) {
     args.push_back(*bias);
   }
   Kernel kernel = addKernel([&](OpBuilder &b) {
+    if (pass.useInt8Wgmma(spec))
+      return buildWgmmaInt8GemmKernel(b, op.getLoc(), "int8_linear", spec);
     return buildInt8GemmKernel(b, op.getLoc(), "int8_linear", spec);
   });
+  // wgmma on u8 × s8 needs PTX ISA 8.4 (mma.sync mixes them from 7.0).
+  if (pass.useInt8Wgmma(spec) && *int8LevelsSigned(lhsType) != *int8LevelsSigned(rhsType))
+    requirePtxVersion(kernels, 84);
   launchInto(kernel, args, op.getResult());
   return success();
 }

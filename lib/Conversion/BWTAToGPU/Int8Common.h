@@ -9,6 +9,7 @@
 #define BWTA_LIB_CONVERSION_BWTATOGPU_INT8COMMON_H
 
 #include "KernelBuilder.h"
+#include "Kernels.h"
 
 namespace bwta::gpu_kernels {
 
@@ -96,6 +97,19 @@ struct BytePointers {
     return kb.add(shl(r, 5), shl(half, 4));
   }
 };
+
+/// The arguments of an int8 GEMM kernel (Int8GemmSpec) by role; absent
+/// ones null.
+struct Int8GemmArgs {
+  mlir::Value lhs, rhs, lhsScale, rhsScale, lhsZeroPoint, rhsZeroPoint,
+      lhsSums, rhsSums, bias, out;
+};
+
+/// The gpu.func of an int8 GEMM with the arguments of Int8GemmSpec.
+mlir::gpu::GPUFuncOp createInt8GemmFunc(mlir::OpBuilder &b, mlir::Location loc,
+                                        llvm::StringRef name,
+                                        const Int8GemmSpec &spec,
+                                        Int8GemmArgs &args);
 
 } // namespace bwta::gpu_kernels
 

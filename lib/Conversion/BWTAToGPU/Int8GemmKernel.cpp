@@ -34,14 +34,16 @@ constexpr int64_t kSlotBytes = 2 * kStageTiles * kTileBytes;
 constexpr int64_t kAlign = 256; // the swizzle's period
 constexpr int64_t kSharedBytes = kStages * kSlotBytes + kAlign;
 
-/// The epilogue's int32 and f32 parameters of the int8 GEMM by role.
-struct Int8Args {
-  Value lhs, rhs, lhsScale, rhsScale, lhsZeroPoint, rhsZeroPoint, lhsSums,
-      rhsSums, bias, out;
-};
+NVVM::MMATypes byteType(QuantizedType type) {
+  return *int8LevelsSigned(type) ? NVVM::MMATypes::s8 : NVVM::MMATypes::u8;
+}
 
-gpu::GPUFuncOp createFunc(OpBuilder &b, Location loc, StringRef name,
-                          const Int8GemmSpec &spec, Int8Args &a) {
+} // namespace
+
+gpu::GPUFuncOp gpu_kernels::createInt8GemmFunc(OpBuilder &b, Location loc,
+                                               StringRef name,
+                                               const Int8GemmSpec &spec,
+                                               Int8GemmArgs &a) {
   const EpilogueSpec &e = spec.epilogue;
   Type i8 = b.getI8Type(), i32 = b.getI32Type(), f32 = b.getF32Type();
   auto vec = [](int64_t size, Type type) { return MemRefType::get({size}, type); };
@@ -81,18 +83,12 @@ gpu::GPUFuncOp createFunc(OpBuilder &b, Location loc, StringRef name,
   return func;
 }
 
-NVVM::MMATypes byteType(QuantizedType type) {
-  return *int8LevelsSigned(type) ? NVVM::MMATypes::s8 : NVVM::MMATypes::u8;
-}
-
-} // namespace
-
 Kernel gpu_kernels::buildInt8GemmKernel(OpBuilder &b, Location loc,
                                         StringRef name,
                                         const Int8GemmSpec &spec) {
   const EpilogueSpec &epi = spec.epilogue;
-  Int8Args args;
-  gpu::GPUFuncOp func = createFunc(b, loc, name, spec, args);
+  Int8GemmArgs args;
+  gpu::GPUFuncOp func = createInt8GemmFunc(b, loc, name, spec, args);
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(&func.getBody().front());
   KernelBuilder kb{b, loc};

@@ -257,6 +257,13 @@ struct Int8GemmSpec {
 Kernel buildInt8GemmKernel(mlir::OpBuilder &b, mlir::Location loc,
                            llvm::StringRef name, const Int8GemmSpec &spec);
 
+/// The same GEMM (arguments of buildInt8GemmKernel) on sm_90a: wgmma
+/// m64n256k32 from 64-byte-swizzled shared memory, 128 × 256 output tiles
+/// per block of two warpgroups, an 8-slot cp.async pipeline of 2 K tiles
+/// per slot, the output tile through shared memory to coalesced stores.
+Kernel buildWgmmaInt8GemmKernel(mlir::OpBuilder &b, mlir::Location loc,
+                                llvm::StringRef name, const Int8GemmSpec &spec);
+
 } // namespace bwta::gpu_kernels
 
 #endif // BWTA_LIB_CONVERSION_BWTATOGPU_KERNELS_H

@@ -2,9 +2,10 @@
 // levels as bytes in 32-byte K tiles of 16 rows, the weights become byte
 // tiles of 8 rows (derived at compile time, with their row sums where the
 // lhs has a zero point), and one GEMM runs mma.sync m16n8k32 from a
-// cp.async pipeline with the qmatmul's epilogue fused.
-// RUN: bwta-opt %s -bwta-btc-decompose=path=int8 -bwta-pack-layout -cse -bwta-lower-to-gpu | FileCheck %s
-// RUN: bwta-opt %s -bwta-btc-decompose=path=int8 -bwta-pack-layout -cse -bwta-lower-to-gpu -bwta-gpu-binary=format=isa | FileCheck %s --check-prefix=PTX
+// cp.async pipeline with the qmatmul's epilogue fused (on sm_90a from M =
+// int8-wgmma-min-m the wgmma kernel instead: int8-wgmma.mlir).
+// RUN: bwta-opt %s -bwta-btc-decompose=path=int8 -bwta-pack-layout -cse -bwta-lower-to-gpu=int8-wgmma-min-m=0 | FileCheck %s
+// RUN: bwta-opt %s -bwta-btc-decompose=path=int8 -bwta-pack-layout -cse -bwta-lower-to-gpu=int8-wgmma-min-m=0 -bwta-gpu-binary=format=isa | FileCheck %s --check-prefix=PTX
 
 // W2A8 (u8 asymmetric activations × int2 weights), M = N = 300, K = 720:
 // 23 K tiles (the last slot's second tile is zero-filled), 3 × 3 blocks.

@@ -1,0 +1,81 @@
+//===- WgmmaCommon.h - wgmma from shared memory (sm_90a) --------*- C++ -*-===//
+//
+// The pieces of a wgmma GEMM that do not depend on the operand type: the
+// shared-memory matrix descriptor of a K-major swizzled operand and one
+// wgmma.mma_async through inline PTX (MLIR 22's nvvm.wgmma.mma_async
+// cannot spell every variant, e.g. b1 .and.popc).
+//
+//===----------------------------------------------------------------------===//
+#ifndef BWTA_LIB_CONVERSION_BWTATOGPU_WGMMACOMMON_H
+#define BWTA_LIB_CONVERSION_BWTATOGPU_WGMMACOMMON_H
+
+#include "KernelBuilder.h"
+
+#include <string>
+
+namespace bwta::gpu_kernels {
+
+/// The descriptor of a K-major operand at 32-bit shared address `address`
+/// whose rows are `rowBytes` apart (32, 64 or 128: the swizzle of that
+/// width, each 16-byte chunk c of row r at chunk c ^ (bits 7.. of r·rowBytes)
+/// of the row), 8-row groups 8·rowBytes apart. The operand's block must be
+/// aligned to the swizzle period (8·rowBytes); a K step inside a row is an
+/// `address` advanced by its byte offset (the hardware swizzles addresses).
+inline mlir::Value wgmmaDescriptor(KernelBuilder &kb, mlir::Value address,
+                                   int64_t rowBytes) {
+  mlir::Type i64 = kb.b.getI64Type();
+  auto c64 = [&](int64_t v) {
+    return mlir::arith::ConstantIntOp::create(kb.b, kb.loc, i64, v);
+  };
+  // Layout type (bits 62-63): 1 = 128-byte, 2 = 64-byte, 3 = 32-byte swizzle.
+  uint64_t layout = rowBytes == 128 ? 1 : rowBytes == 64 ? 2 : 3;
+  int64_t fixed = (int64_t(1) << 16) | (int64_t(8 * rowBytes >> 4) << 32) |
+                  int64_t(layout << 62);
+  mlir::Value start = mlir::arith::ExtUIOp::create(
+      kb.b, kb.loc, i64, kb.andI(address, kb.i32(0x3FFFF)));
+  start = mlir::arith::ShRUIOp::create(kb.b, kb.loc, start, c64(4));
+  return mlir::arith::OrIOp::create(kb.b, kb.loc, start, c64(fixed));
+}
+
+/// `instruction` (e.g. "wgmma.mma_async.sync.aligned.m64n256k32.s32.u8.s8")
+/// on the accumulators `acc` (int32, one per register of the fragment)
+/// with A and B from descriptors, accumulating (scale-d = 1); returns the
+/// new accumulators. Operands: $0..$(n−1) the results, tied to the inputs
+/// $(n+3)..; $n, $(n+1) the descriptors, $(n+2) = 1 (scale-d).
+inline llvm::SmallVector<mlir::Value>
+wgmmaAsync(KernelBuilder &kb, llvm::StringRef instruction, mlir::ValueRange acc,
+           mlir::Value descA, mlir::Value descB) {
+  int64_t n = acc.size();
+  std::string regs, constraints;
+  for (int64_t i = 0; i < n; ++i) {
+    regs += (i ? ", $" : "$") + std::to_string(i);
+    constraints += "=r,";
+  }
+  constraints += "l,l,r";
+  for (int64_t i = 0; i < n; ++i)
+    constraints += "," + std::to_string(i);
+  std::string text = "{\n.reg .pred p;\nsetp.ne.b32 p, $" +
+                     std::to_string(n + 2) + ", 0;\n" + instruction.str() +
+                     " {" + regs + "}, $" + std::to_string(n) + ", $" +
+                     std::to_string(n + 1) + ", p;\n}\n";
+  llvm::SmallVector<mlir::Value> operands{descA, descB, kb.i32(1)};
+  operands.append(acc.begin(), acc.end());
+  auto type = mlir::LLVM::LLVMStructType::getLiteral(
+      kb.b.getContext(), llvm::SmallVector<mlir::Type>(n, kb.b.getI32Type()));
+  auto mma = mlir::LLVM::InlineAsmOp::create(
+      kb.b, kb.loc, type, operands, text, constraints,
+      /*has_side_effects=*/true, /*is_align_stack=*/false,
+      mlir::LLVM::tailcallkind::TailCallKind::None,
+      mlir::LLVM::AsmDialectAttr::get(kb.b.getContext(),
+                                      mlir::LLVM::AsmDialect::AD_ATT),
+      /*operand_attrs=*/mlir::ArrayAttr());
+  llvm::SmallVector<mlir::Value> result;
+  for (int64_t i = 0; i < n; ++i)
+    result.push_back(
+        mlir::LLVM::ExtractValueOp::create(kb.b, kb.loc, mma.getResult(0), i));
+  return result;
+}
+
+} // namespace bwta::gpu_kernels
+
+#endif // BWTA_LIB_CONVERSION_BWTATOGPU_WGMMACOMMON_H
