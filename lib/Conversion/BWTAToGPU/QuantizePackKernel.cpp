@@ -47,10 +47,11 @@ bool QuantizePackSpec::warpPerRow() const {
 int64_t QuantizePackSpec::warpsPerRow() const {
   if (fixedWarpsPerRow > 0)
     return fixedWarpsPerRow;
-  // About 32 warps per SM of an H200 in all (W rows' worth of latency
-  // hidden per SM), one warp per row once rows alone give that many.
-  uint64_t warps = std::clamp<int64_t>(32 * 132 / std::max<int64_t>(m, 1), 1, 8);
-  return int64_t(1) << llvm::Log2_64(warps);
+  // Measured on the H200 (bench/RESULTS.md, quantize-warps-per-row sweep at
+  // K = 4096): W = 4 is fastest at M = 512, 2048 and 8192 (W = 1 leaves
+  // each warp a whole row's latency, W = 8 adds exchange traffic); fewer
+  // rows (only with a lowered quantize-warp-min-m) take 8.
+  return m >= 512 ? 4 : 8;
 }
 
 namespace {

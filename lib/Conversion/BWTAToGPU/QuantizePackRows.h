@@ -10,7 +10,7 @@
 //    shared memory with cp.async; lane l of warp ω then reads the elements
 //    of the lane-tree lanes l + 32r (r ≡ ω mod W) from there, so most of
 //    each reduction stays inside a thread. Many rows are in flight per SM
-//    (shared memory, not registers, holds them); W grows as rows get few.
+//    (shared memory, not registers, holds them).
 //
 //===----------------------------------------------------------------------===//
 #ifndef BWTA_LIB_CONVERSION_BWTATOGPU_QUANTIZEPACKROWS_H

@@ -4,15 +4,15 @@
 // RUN: bwta-opt %s -bwta-btc-decompose=path=btc -bwta-pack-layout -cse -bwta-lower-to-gpu | FileCheck %s --check-prefix=WARP
 // RUN: bwta-opt %s -bwta-btc-decompose=path=btc -bwta-pack-layout -cse -bwta-lower-to-gpu=quantize-warp-min-m=0 | FileCheck %s --check-prefix=BLOCK
 // RUN: bwta-opt %s -bwta-btc-decompose=path=btc -bwta-pack-layout -cse -bwta-lower-to-gpu=quantize-warp-min-m=4096 | FileCheck %s --check-prefix=BLOCK
-// RUN: bwta-opt %s -bwta-btc-decompose=path=btc -bwta-pack-layout -cse -bwta-lower-to-gpu=quantize-warps-per-row=4 | FileCheck %s --check-prefix=FOUR
+// RUN: bwta-opt %s -bwta-btc-decompose=path=btc -bwta-pack-layout -cse -bwta-lower-to-gpu=quantize-warps-per-row=2 | FileCheck %s --check-prefix=TWO
 // RUN: not bwta-opt %s -bwta-lower-to-gpu=quantize-warps-per-row=3 2>&1 | FileCheck %s --check-prefix=BAD
 
-// FOUR: gpu.launch_func @bwta_kernels::@quantize_pack blocks in (%c2048{{.*}}) threads in (%c128{{.*}}) dynamic_shared_memory_size %c4048_i32
+// TWO: gpu.launch_func @bwta_kernels::@quantize_pack blocks in (%c2048{{.*}}) threads in (%c64{{.*}}) dynamic_shared_memory_size %c3024_i32
 // BAD: bwta-lower-to-gpu: quantize-warps-per-row must be 0 (by M), 1, 2, 4 or 8, got 3
 
-// 2048 rows: 4224 / 2048 → W = 2, one row (64 threads) per block: its K
-// f16 elements (2000 bytes) and [2][2][32] f32 + i32 of exchange space.
-// WARP: gpu.launch_func @bwta_kernels::@quantize_pack blocks in (%c2048{{.*}}) threads in (%c64{{.*}}) dynamic_shared_memory_size %c3024_i32
+// 2048 rows: W = 4, one row (128 threads) per block: its K f16 elements
+// (2000 bytes) and [2][4][32] f32 + i32 of exchange space.
+// WARP: gpu.launch_func @bwta_kernels::@quantize_pack blocks in (%c2048{{.*}}) threads in (%c128{{.*}}) dynamic_shared_memory_size %c4048_i32
 // 16-byte units: 2000 / 16 = 125.
 // WARP-LABEL: gpu.func @quantize_pack(
 // WARP: gpu.dynamic_shared_memory
