@@ -1,21 +1,29 @@
 //===- WgmmaGemmKernel.cpp - the BWTA linear layer on wgmma (sm_90a) ------===//
 //
-// The structure measured best at large M on the H200 (bench/proto/
-// FINDINGS.md, `wg_ss_128x128_bk1_s6_sw32`): a block of two warpgroups
-// computes a 128×128 output tile; warpgroup w owns rows 64w..64w+63 with one
-// m64n128 accumulator (64 int32 per thread). Per K tile of 256 bits, both
-// activation planes p and q = ¬n are multiplied by the same weight tile
-// into that one accumulator, straight from shared memory, which a 6-stage
-// cp.async pipeline fills 4 K tiles ahead.
+// Two structures measured on the H200 (bench/proto/FINDINGS.md): a block of
+// two consumer warpgroups computes a 128 × BN output tile; warpgroup w owns
+// rows 64w..64w+63 with one m64nBN accumulator. Per K tile of 256 bits, both
+// activation planes p and q = ¬n are multiplied by the same weight tile into
+// that one accumulator, straight from shared memory.
+//   pipelined (BN = 128, 2 blocks per SM): every thread copies, a 6-slot
+//     cp.async pipeline 4 K tiles ahead, a block barrier per K tile;
+//   specialized (BN = 256, 1 block per SM): a producer warpgroup copies into
+//     8 slots and hands each over with an mbarrier (cp.async.mbarrier.arrive),
+//     the consumers give slots back with another. The loop is bound by the
+//     cp.async fill and the shared-memory traffic, not by the BGMMAs: the
+//     larger tile moves a third fewer bytes, and consumers with no copies in
+//     flight keep the tensor cores fed (10-12 % faster when the grid of 128 ×
+//     256 tiles fills the GPU; slower below that).
 //
 // Shared memory (dynamic; its base rounded up to 1 KiB):
-//   slot s (12 KiB) at s·STAGE: A plane p [128 rows][32 B], A plane q, then
-//     B [128 rows][32 B]; the 16-byte chunk c of row r is stored at
+//   slot s at s·STAGE: A plane p [128 rows][32 B], A plane q, then
+//     B [BN rows][32 B]; the 16-byte chunk c of row r is stored at
 //     r·32 + ((c ^ (r >> 2 & 1)) << 4) (the 32-byte swizzle of the
 //     descriptors: halves swapped in rows 4..7 of every 8);
 //   after the slots, the epilogue parameters (xsum, sx per row; popc(b),
-//     sw, bias per column), loaded once before the mainloop;
-//   after the mainloop the slots hold the output tile, [128][128 + 8]
+//     sw, bias per column), loaded once before the mainloop, then the
+//     specialized loop's mbarriers (full[slots], empty[slots]);
+//   after the mainloop the slots hold the output tile, [128][BN + 8]
 //     elements (the pad spreads the fragment writes over all banks).
 //
 //===----------------------------------------------------------------------===//
@@ -29,48 +37,62 @@ using namespace bwta::gpu_kernels;
 
 namespace {
 
-constexpr int64_t kThreads = 256;   // two warpgroups
+constexpr int64_t kConsumers = 256; // two warpgroups
 constexpr int64_t kBlockM = 128;    // 64 rows per warpgroup
-constexpr int64_t kBlockN = 128;    // wgmma n
-constexpr int64_t kStages = 6;      // shared-memory slots
-constexpr int64_t kAhead = 4;       // K tiles in flight (slots − 2: see the loop)
 constexpr int64_t kRowBytes = 32;   // one K tile (256 bits) of a row
 constexpr int64_t kPlaneBytes = kBlockM * kRowBytes;
 constexpr int64_t kBOffset = 2 * kPlaneBytes;
-constexpr int64_t kStageBytes = kBOffset + kBlockN * kRowBytes;
-constexpr int64_t kTilePitch = kBlockN + 8; // output tile row, elements
-constexpr int64_t kMainBytes =
-    std::max(kStages * kStageBytes, kBlockM * kTilePitch * 4);
-// Epilogue parameters, 4 bytes each: xsum, sx [128 rows]; bcnt, sw, bias
-// [128 columns].
-constexpr int64_t kXsum = kMainBytes, kSx = kXsum + 4 * kBlockM,
-                  kBcnt = kSx + 4 * kBlockM, kSw = kBcnt + 4 * kBlockN,
-                  kBias = kSw + 4 * kBlockN, kParamEnd = kBias + 4 * kBlockN;
 constexpr int64_t kAlign = 1024; // the swizzle repeats every 256 B; slack for the base
-constexpr int64_t kSharedBytes = kAlign + kParamEnd;
+constexpr int64_t kSms = 132;    // H200: the specialized tile needs a full wave
+
+struct Config {
+  int64_t blockN;    // wgmma n = columns per block
+  int64_t stages;    // shared-memory slots
+  int64_t producers; // threads that only copy (0: the consumers copy)
+
+  int64_t threads() const { return kConsumers + producers; }
+  int64_t stageBytes() const { return kBOffset + blockN * kRowBytes; }
+  int64_t tilePitch() const { return blockN + 8; } // output tile row, elements
+  int64_t mainBytes() const {
+    return std::max(stages * stageBytes(), kBlockM * tilePitch() * 4);
+  }
+  // Epilogue parameters, 4 bytes each: xsum, sx [128 rows]; bcnt, sw, bias
+  // [blockN columns]; then 8-byte mbarriers full[stages], empty[stages].
+  int64_t xsum() const { return mainBytes(); }
+  int64_t sx() const { return xsum() + 4 * kBlockM; }
+  int64_t bcnt() const { return sx() + 4 * kBlockM; }
+  int64_t sw() const { return bcnt() + 4 * blockN; }
+  int64_t bias() const { return sw() + 4 * blockN; }
+  int64_t full() const { return bias() + 4 * blockN; }
+  int64_t empty() const { return full() + 8 * stages; }
+  int64_t sharedBytes() const {
+    return kAlign + (producers ? empty() + 8 * stages : full());
+  }
+};
+constexpr Config kPipelined{128, 6, 0}, kSpecialized{256, 8, 128};
 
 /// `wgmma.mma_async ... .b1.b1.and.popc` through inline PTX: MLIR 22's
 /// nvvm.wgmma.mma_async accepts b1 operands but prints no `.and.popc`,
-/// which ptxas rejects. Operands: $0..$63 the accumulators (tied to the
-/// inputs $67..$130), $64/$65 the A/B descriptors, $66 = 1 (scale-d:
-/// accumulate).
-std::string wgmmaAsm() {
+/// which ptxas rejects. Operands: $0..$(n/2 − 1) the accumulators (tied to
+/// the inputs after the scalars), $(n/2)/$(n/2 + 1) the A/B descriptors,
+/// $(n/2 + 2) = 1 (scale-d: accumulate).
+std::string wgmmaAsm(int64_t n) {
   std::string regs;
-  for (int i = 0; i < kBlockN / 2; ++i)
+  for (int64_t i = 0; i < n / 2; ++i)
     regs += (i ? ", $" : "$") + std::to_string(i);
-  return llvm::formatv("{{\n.reg .pred p;\nsetp.ne.b32 p, $66, 0;\n"
-                       "wgmma.mma_async.sync.aligned.m64n128k256.s32.b1.b1."
-                       "and.popc {{{0}}, $64, $65, p;\n}\n",
-                       regs)
+  return llvm::formatv("{{\n.reg .pred p;\nsetp.ne.b32 p, ${2}, 0;\n"
+                       "wgmma.mma_async.sync.aligned.m64n{0}k256.s32.b1.b1."
+                       "and.popc {{{1}}, ${3}, ${4}, p;\n}\n",
+                       n, regs, n / 2 + 2, n / 2, n / 2 + 1)
       .str();
 }
 
-std::string wgmmaConstraints() {
+std::string wgmmaConstraints(int64_t n) {
   std::string c;
-  for (int i = 0; i < kBlockN / 2; ++i)
+  for (int64_t i = 0; i < n / 2; ++i)
     c += "=r,";
   c += "l,l,r";
-  for (int i = 0; i < kBlockN / 2; ++i)
+  for (int64_t i = 0; i < n / 2; ++i)
     c += "," + std::to_string(i);
   return c;
 }
@@ -135,7 +157,72 @@ struct WgmmaBuilder {
                     int64_t(uint64_t(3) << 62);
     return arith::OrIOp::create(b(), loc(), start, c64(fixed));
   }
+  /// Inline PTX without results (the mbarrier operations: their NVVM ops
+  /// print other spellings across LLVM versions; these are the ones the
+  /// prototype ran).
+  void ptx(StringRef text, ValueRange operands, StringRef constraints) {
+    LLVM::InlineAsmOp::create(b(), loc(), Type(), operands, text, constraints,
+                              /*has_side_effects=*/true, /*is_align_stack=*/false,
+                              LLVM::tailcallkind::TailCallKind::None,
+                              LLVM::AsmDialectAttr::get(b().getContext(), LLVM::AsmDialect::AD_ATT),
+                              /*operand_attrs=*/ArrayAttr());
+  }
+  void mbarrierInit(Value address, int64_t count) {
+    ptx("mbarrier.init.shared::cta.b64 [$0], $1;", {address, kb.i32(count)}, "r,r,~{memory}");
+  }
+  void mbarrierArrive(Value address) {
+    ptx("mbarrier.arrive.shared::cta.b64 _, [$0];", {address}, "r,~{memory}");
+  }
+  /// Arrives once this thread's earlier cp.async copies have landed.
+  void mbarrierArriveCopies(Value address) {
+    ptx("cp.async.mbarrier.arrive.noinc.shared::cta.b64 [$0];", {address}, "r,~{memory}");
+  }
+  void mbarrierWait(Value address, Value parity) {
+    ptx("{\n.reg .pred p;\nLAB_WAIT:\nmbarrier.try_wait.parity.shared::cta.b64 p, [$0], $1;\n"
+        "@!p bra LAB_WAIT;\n}",
+        {address, parity}, "r,r,~{memory}");
+  }
 };
+
+/// The 16-byte chunks one copying thread moves per stage: `threads` threads,
+/// this one `u`. A: 512 chunks (2 planes × 8 row tiles × 16 rows × 2), B:
+/// 2·blockN. Consecutive threads read consecutive global bytes. Row and
+/// column tiles past the operand are clamped: they only feed outputs that
+/// are never stored.
+struct Copies {
+  SmallVector<Value> aSource, bSource; // i64 byte offsets at K tile 0
+  SmallVector<Value> aDest, bDest;     // i32 offsets in a slot
+};
+
+Copies planCopies(WgmmaBuilder &wb, const Config &cfg, const PlaneGemmSpec &spec, Value u,
+                  int64_t threads, Value mBlock, Value nBlock) {
+  KernelBuilder &kb = wb.kb;
+  const int64_t kTiles = spec.kTiles();
+  const int64_t lhsTiles = spec.lhsRowTiles(), rhsTiles = spec.rhsRowTiles();
+  Copies c;
+  Value chunk = wb.andC(u, 1);
+  Value aRow = wb.andC(wb.shr(u, 1), 15), bRow = wb.andC(wb.shr(u, 1), 7);
+  Value aInRow = wb.toI64(kb.add(kb.mul(aRow, kRowBytes), wb.shl(chunk, 4)));
+  Value bInRow = wb.toI64(kb.add(kb.mul(bRow, kRowBytes), wb.shl(chunk, 4)));
+  for (int64_t i = 0; i < 2 * kPlaneBytes / 16 / threads; ++i) {
+    int64_t segment = threads / 32 * i; // + u / 32
+    int64_t plane = segment / 8;
+    Value tile = kb.add(wb.shr(u, 5), kb.i32(segment % 8));
+    Value row = kb.minu(kb.add(kb.mul(mBlock, kBlockM / 16), tile), lhsTiles - 1);
+    c.aSource.push_back(kb.add(
+        kb.mul(wb.toI64(kb.add(row, kb.i32(plane * lhsTiles))), kTiles * 16 * kRowBytes), aInRow));
+    c.aDest.push_back(kb.add(wb.swizzle(kb.add(kb.mul(tile, 16), aRow), chunk),
+                             kb.i32(plane * kPlaneBytes)));
+  }
+  for (int64_t i = 0; i < cfg.blockN * kRowBytes / 16 / threads; ++i) {
+    Value tile = kb.add(wb.shr(u, 4), kb.i32(threads / 16 * i));
+    Value col = kb.minu(kb.add(kb.mul(nBlock, cfg.blockN / 8), tile), rhsTiles - 1);
+    c.bSource.push_back(kb.add(kb.mul(wb.toI64(col), kTiles * 8 * kRowBytes), bInRow));
+    c.bDest.push_back(
+        kb.add(wb.swizzle(kb.add(kb.mul(tile, 8), bRow), chunk), kb.i32(kBOffset)));
+  }
+  return c;
+}
 
 } // namespace
 
@@ -159,19 +246,25 @@ Kernel gpu_kernels::buildWgmmaGemmKernel(OpBuilder &b, Location loc,
                                          const PlaneGemmSpec &spec) {
   assert(wgmmaGemmApplies(spec) && "not a BWTA linear layer");
   const EpilogueSpec &epi = *spec.epilogue;
+  const int64_t m = spec.m, n = spec.n, kTiles = spec.kTiles();
+  const Config &cfg = llvm::divideCeilSigned(m, kBlockM) *
+                                  llvm::divideCeilSigned(n, kSpecialized.blockN) >=
+                              kSms
+                          ? kSpecialized
+                          : kPipelined;
+  const int64_t blockN = cfg.blockN, stages = cfg.stages;
   gpu::GPUFuncOp func = createPlaneGemmFunc(b, loc, name, spec);
-  // 256 threads, 2 blocks per SM: at most 128 registers (the prototype
-  // needed 95).
+  // Pipelined: 2 blocks per SM, at most 128 registers (the prototype needed
+  // 93). Specialized: 384 threads, at most 168 (it needed 154).
   func->setAttr(NVVM::NVVMDialect::getMaxntidAttrName(),
-                b.getDenseI32ArrayAttr({int32_t(kThreads), 1, 1}));
-  func->setAttr(NVVM::NVVMDialect::getMinctasmAttrName(), b.getI32IntegerAttr(2));
+                b.getDenseI32ArrayAttr({int32_t(cfg.threads()), 1, 1}));
+  func->setAttr(NVVM::NVVMDialect::getMinctasmAttrName(),
+                b.getI32IntegerAttr(cfg.producers ? 1 : 2));
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(&func.getBody().front());
   KernelBuilder kb{b, loc};
   WgmmaBuilder wb{kb};
   GemmArgs args = bindPlaneGemmArgs(func, spec);
-  const int64_t m = spec.m, n = spec.n, kTiles = spec.kTiles();
-  const int64_t lhsTiles = spec.lhsRowTiles(), rhsTiles = spec.rhsRowTiles();
   Type i32 = b.getI32Type(), f32 = b.getF32Type();
 
   Value tid = kb.indexToI32(kb.threadId());
@@ -189,54 +282,48 @@ Kernel gpu_kernels::buildWgmmaGemmKernel(OpBuilder &b, Location loc,
       b, loc, i32, memref::ExtractAlignedPointerAsIndexOp::create(b, loc, dynamic));
   Value base = wb.andC(kb.add(raw, kAlign - 1), -kAlign);
 
-  // This thread's 16-byte chunks of a stage (ids tid, tid + 256 for A,
-  // tid for B; consecutive threads read consecutive global bytes). A: plane
-  // i, row tile `warp` of the block (clamped: rows past M only feed outputs
-  // that are never stored), row (tid >> 1) & 15, chunk tid & 1. B: column
-  // tile tid >> 4, row (tid >> 1) & 7.
-  Value chunk = wb.andC(tid, 1);
-  Value aRow = wb.andC(wb.shr(tid, 1), 15), bRow = wb.andC(wb.shr(tid, 1), 7);
-  Value bTile = wb.shr(tid, 4);
-  Value aTileRow = kb.minu(kb.add(kb.mul(mBlock, kBlockM / 16), warp), lhsTiles - 1);
-  Value bTileRow = kb.minu(kb.add(kb.mul(nBlock, kBlockN / 8), bTile), rhsTiles - 1);
   Value lhsBase = wb.globalBase(args.lhs), rhsBase = wb.globalBase(args.rhs);
-  Value aInRow = kb.add(kb.mul(aRow, kRowBytes), wb.shl(chunk, 4));
-  Value bInRow = kb.add(kb.mul(bRow, kRowBytes), wb.shl(chunk, 4));
-  SmallVector<Value> aSource; // byte offset at K tile 0, per plane
-  for (int64_t plane = 0; plane < 2; ++plane)
-    aSource.push_back(kb.add(kb.mul(wb.toI64(kb.add(aTileRow, plane * lhsTiles)),
-                                    kTiles * 16 * kRowBytes),
-                             wb.toI64(aInRow)));
-  Value bSource =
-      kb.add(kb.mul(wb.toI64(bTileRow), kTiles * 8 * kRowBytes), wb.toI64(bInRow));
-  Value aDest = wb.swizzle(kb.add(kb.mul(warp, 16), aRow), chunk);
-  Value bDest = kb.add(wb.swizzle(kb.add(kb.mul(bTile, 8), bRow), chunk), kb.i32(kBOffset));
-
   // Issues the copies of K tile `kt` (i32) into slot `slot` (i32).
-  auto loadStage = [&](Value slot, Value kt) {
-    Value slotBase = kb.add(base, kb.mul(slot, kStageBytes));
+  auto loadStage = [&](const Copies &c, Value slot, Value kt) {
+    Value slotBase = kb.add(base, kb.mul(slot, cfg.stageBytes()));
     Value kt64 = wb.toI64(kt);
-    for (int64_t plane = 0; plane < 2; ++plane) {
-      Value src = wb.byteOffset(lhsBase, kb.add(aSource[plane], kb.mul(kt64, 16 * kRowBytes)));
-      Value dst = wb.shared(kb.add(slotBase, kb.add(aDest, kb.i32(plane * kPlaneBytes))));
-      NVVM::CpAsyncOp::create(b, loc, dst, src, 16, NVVM::LoadCacheModifierKind::CG, Value());
-    }
-    Value src = wb.byteOffset(rhsBase, kb.add(bSource, kb.mul(kt64, 8 * kRowBytes)));
-    Value dst = wb.shared(kb.add(slotBase, bDest));
-    NVVM::CpAsyncOp::create(b, loc, dst, src, 16, NVVM::LoadCacheModifierKind::CG, Value());
+    auto copy = [&](Value from, Value source, Value dest, int64_t tileBytes) {
+      Value src = wb.byteOffset(from, kb.add(source, kb.mul(kt64, tileBytes)));
+      NVVM::CpAsyncOp::create(b, loc, wb.shared(kb.add(slotBase, dest)), src, 16,
+                              NVVM::LoadCacheModifierKind::CG, Value());
+    };
+    for (auto [source, dest] : llvm::zip(c.aSource, c.aDest))
+      copy(lhsBase, source, dest, 16 * kRowBytes);
+    for (auto [source, dest] : llvm::zip(c.bSource, c.bDest))
+      copy(rhsBase, source, dest, 8 * kRowBytes);
   };
-  // Prologue: K tiles 0..kAhead−1, one commit group each (empty past KT, so
-  // that the wait counts below hold).
-  for (int64_t s = 0; s < kAhead; ++s) {
-    if (s < kTiles)
-      loadStage(kb.i32(s), kb.i32(s));
-    NVVM::CpAsyncCommitGroupOp::create(b, loc);
+
+  // Pipelined: every thread copies; prologue K tiles 0..ahead−1, one commit
+  // group each (empty past KT, so that the wait counts below hold).
+  const int64_t ahead = stages - 2;
+  std::optional<Copies> copies;
+  if (!cfg.producers) {
+    copies = planCopies(wb, cfg, spec, tid, kConsumers, mBlock, nBlock);
+    for (int64_t s = 0; s < ahead; ++s) {
+      if (s < kTiles)
+        loadStage(*copies, kb.i32(s), kb.i32(s));
+      NVVM::CpAsyncCommitGroupOp::create(b, loc);
+    }
   }
+  Value fullBars = kb.add(base, kb.i32(cfg.full()));
+  Value emptyBars = kb.add(base, kb.i32(cfg.empty()));
+  if (cfg.producers)
+    kb.ifThen(kb.eq(tid, 0), [&] {
+      for (int64_t s = 0; s < stages; ++s) {
+        wb.mbarrierInit(kb.add(fullBars, kb.i32(8 * s)), cfg.producers);
+        wb.mbarrierInit(kb.add(emptyBars, kb.i32(8 * s)), kConsumers / 32);
+      }
+    });
 
   // The epilogue parameters of the block's rows (threads 0..127) and
-  // columns (128..255), clamped into range, staged in shared memory now:
-  // loaded between the output stores they would serialize on global
-  // memory (a load cannot pass a store that may alias).
+  // columns (the next blockN threads), clamped into range, staged in shared
+  // memory now: loaded between the output stores they would serialize on
+  // global memory (a load cannot pass a store that may alias).
   Value isRowThread = kb.ult(tid, kBlockM);
   auto param = [&](ParamKind kind, Value memref, Value index) {
     return kb.load(memref, kind == ParamKind::PerRow ? index : kb.idx(0));
@@ -250,162 +337,238 @@ Kernel gpu_kernels::buildWgmmaGemmKernel(OpBuilder &b, Location loc,
     Value xsum = kb.sub(kb.load(args.lhsPopcount, row),
                         kb.load(args.lhsPopcount, kb.add(row, m)));
     Value at = kb.add(base, wb.shl(tid, 2));
-    wb.storeShared(xsum, kb.add(at, kb.i32(kXsum)));
-    wb.storeShared(param(epi.lhsScale, args.lhsScale, row), kb.add(at, kb.i32(kSx)));
+    wb.storeShared(xsum, kb.add(at, kb.i32(cfg.xsum())));
+    wb.storeShared(param(epi.lhsScale, args.lhsScale, row), kb.add(at, kb.i32(cfg.sx())));
     b.setInsertionPointToStart(ifOp.elseBlock());
     Value i = kb.sub(tid, kb.i32(kBlockM));
     Value col = arith::IndexCastOp::create(
-        b, loc, b.getIndexType(), kb.minu(kb.add(kb.mul(nBlock, kBlockN), i), n - 1));
+        b, loc, b.getIndexType(), kb.minu(kb.add(kb.mul(nBlock, blockN), i), n - 1));
     at = kb.add(base, wb.shl(i, 2));
-    wb.storeShared(kb.load(args.rhsPopcount, col), kb.add(at, kb.i32(kBcnt)));
-    wb.storeShared(param(epi.rhsScale, args.rhsScale, col), kb.add(at, kb.i32(kSw)));
+    wb.storeShared(kb.load(args.rhsPopcount, col), kb.add(at, kb.i32(cfg.bcnt())));
+    wb.storeShared(param(epi.rhsScale, args.rhsScale, col), kb.add(at, kb.i32(cfg.sw())));
     if (args.bias)
-      wb.storeShared(kb.load(args.bias, col), kb.add(at, kb.i32(kBias)));
+      wb.storeShared(kb.load(args.bias, col), kb.add(at, kb.i32(cfg.bias())));
   }
 
-  // Mainloop over the K tiles. Iteration it waits for tile it, then refills
-  // slot (it + 4) % 6 = (it − 2) % 6: its last reader, the wgmma group of
-  // it − 2, is complete, since every thread passed `wgmma.wait_group 1` of
-  // iteration it − 1 before this iteration's barrier.
   Value descBase = wb.descriptor(base);
   auto descAt = [&](Value slot, Value offset) {
-    Value bytes = kb.add(kb.mul(slot, kStageBytes), offset);
+    Value bytes = kb.add(kb.mul(slot, cfg.stageBytes()), offset);
     return kb.add(descBase, wb.toI64(wb.shr(bytes, 4)));
   };
   Value aOffset = kb.mul(warpgroup, 64 * kRowBytes);
-  auto accType = LLVM::LLVMStructType::getLiteral(
-      b.getContext(), SmallVector<Type>(kBlockN / 2, i32));
-  std::string asmText = wgmmaAsm(), constraints = wgmmaConstraints();
-  auto loop = scf::ForOp::create(
-      b, loc, kb.i32(0), kb.i32(kTiles), kb.i32(1),
-      SmallVector<Value>(kBlockN / 2, kb.i32(0)),
-      [&](OpBuilder &nb, Location, Value it, ValueRange acc) {
-        OpBuilder::InsertionGuard inner(b);
-        b.setInsertionPointToStart(nb.getInsertionBlock());
-        NVVM::CpAsyncWaitGroupOp::create(b, loc, kAhead - 1);
-        // cp.async writes through the generic proxy, wgmma reads through
-        // the async proxy.
-        NVVM::FenceProxyOp::create(
-            b, loc, NVVM::ProxyKind::async_shared,
-            NVVM::SharedSpaceAttr::get(b.getContext(), NVVM::SharedSpace::shared_cta));
-        gpu::BarrierOp::create(b, loc);
-        Value next = kb.add(it, kb.i32(kAhead));
-        kb.ifThen(kb.ult(next, kTiles), [&] { loadStage(kb.remu(next, kStages), next); });
-        NVVM::CpAsyncCommitGroupOp::create(b, loc);
+  SmallVector<Type> accTypes(blockN / 2, i32);
+  auto accType = LLVM::LLVMStructType::getLiteral(b.getContext(), accTypes);
+  std::string asmText = wgmmaAsm(blockN), constraints = wgmmaConstraints(blockN);
+  // The wgmmas of one K tile in slot `slot`: planes p and q times the same
+  // weight tile, into the one accumulator.
+  auto multiply = [&](Value slot, ValueRange acc) {
+    Value descB = descAt(slot, kb.i32(kBOffset));
+    NVVM::WgmmaFenceAlignedOp::create(b, loc);
+    SmallVector<Value> d(acc);
+    for (int64_t plane = 0; plane < 2; ++plane) {
+      Value descA = descAt(slot, kb.add(aOffset, kb.i32(plane * kPlaneBytes)));
+      SmallVector<Value> operands{descA, descB, kb.i32(1)};
+      operands.append(d);
+      auto mma = LLVM::InlineAsmOp::create(
+          b, loc, accType, operands, asmText, constraints,
+          /*has_side_effects=*/true, /*is_align_stack=*/false,
+          LLVM::tailcallkind::TailCallKind::None,
+          LLVM::AsmDialectAttr::get(b.getContext(), LLVM::AsmDialect::AD_ATT),
+          /*operand_attrs=*/ArrayAttr());
+      for (int64_t e = 0; e < blockN / 2; ++e)
+        d[e] = LLVM::ExtractValueOp::create(b, loc, mma.getResult(0), e);
+    }
+    NVVM::WgmmaGroupSyncAlignedOp::create(b, loc);
+    NVVM::WgmmaWaitGroupSyncOp::create(b, loc, 1);
+    return d;
+  };
+  auto zeros = [&] { return SmallVector<Value>(blockN / 2, kb.i32(0)); };
+  // cp.async writes through the generic proxy, wgmma reads through the
+  // async proxy.
+  auto proxyFence = [&] {
+    NVVM::FenceProxyOp::create(
+        b, loc, NVVM::ProxyKind::async_shared,
+        NVVM::SharedSpaceAttr::get(b.getContext(), NVVM::SharedSpace::shared_cta));
+  };
 
-        Value slot = kb.remu(it, kStages);
-        Value descB = descAt(slot, kb.i32(kBOffset));
-        NVVM::WgmmaFenceAlignedOp::create(b, loc);
-        SmallVector<Value> d(acc);
-        for (int64_t plane = 0; plane < 2; ++plane) {
-          Value descA = descAt(slot, kb.add(aOffset, kb.i32(plane * kPlaneBytes)));
-          SmallVector<Value> operands{descA, descB, kb.i32(1)};
-          operands.append(d);
-          auto mma = LLVM::InlineAsmOp::create(
-              b, loc, accType, operands, asmText, constraints,
-              /*has_side_effects=*/true, /*is_align_stack=*/false,
-              LLVM::tailcallkind::TailCallKind::None,
-              LLVM::AsmDialectAttr::get(b.getContext(), LLVM::AsmDialect::AD_ATT),
-              /*operand_attrs=*/ArrayAttr());
-          for (int64_t e = 0; e < kBlockN / 2; ++e)
-            d[e] = LLVM::ExtractValueOp::create(b, loc, mma.getResult(0), e);
-        }
-        NVVM::WgmmaGroupSyncAlignedOp::create(b, loc);
-        NVVM::WgmmaWaitGroupSyncOp::create(b, loc, 1);
-        scf::YieldOp::create(b, loc, d);
-      });
-  NVVM::WgmmaWaitGroupSyncOp::create(b, loc, 0);
-  NVVM::CpAsyncWaitGroupOp::create(b, loc, 0);
+  SmallVector<Value> acc;
+  Value isConsumer;
+  if (!cfg.producers) {
+    // Iteration it waits for tile it, then refills slot (it + 4) % 6 =
+    // (it − 2) % 6: its last reader, the wgmma group of it − 2, is complete,
+    // since every thread passed `wgmma.wait_group 1` of iteration it − 1
+    // before this iteration's barrier.
+    auto loop = scf::ForOp::create(
+        b, loc, kb.i32(0), kb.i32(kTiles), kb.i32(1), zeros(),
+        [&](OpBuilder &nb, Location, Value it, ValueRange iterAcc) {
+          OpBuilder::InsertionGuard inner(b);
+          b.setInsertionPointToStart(nb.getInsertionBlock());
+          NVVM::CpAsyncWaitGroupOp::create(b, loc, ahead - 1);
+          proxyFence();
+          gpu::BarrierOp::create(b, loc);
+          Value next = kb.add(it, kb.i32(ahead));
+          kb.ifThen(kb.ult(next, kTiles),
+                    [&] { loadStage(*copies, kb.remu(next, stages), next); });
+          NVVM::CpAsyncCommitGroupOp::create(b, loc);
+          scf::YieldOp::create(b, loc, multiply(kb.remu(it, stages), iterAcc));
+        });
+    NVVM::WgmmaWaitGroupSyncOp::create(b, loc, 0);
+    NVVM::CpAsyncWaitGroupOp::create(b, loc, 0);
+    acc.assign(loop.getResults().begin(), loop.getResults().end());
+  } else {
+    gpu::BarrierOp::create(b, loc); // mbarriers initialized
+    // The role from lane 0's warpgroup (as CUTLASS does): a value ptxas
+    // knows to be warp-uniform. With `tid < 256` it serializes every wgmma
+    // ("compiler-inserted WG.AR in divergent path"; 15 % slower layers).
+    Value uniformGroup = NVVM::ShflOp::create(
+        b, loc, i32, kb.i32(-1), warpgroup, kb.i32(0), kb.i32(31),
+        NVVM::ShflKindAttr::get(b.getContext(), NVVM::ShflKind::idx), UnitAttr());
+    isConsumer = kb.ult(uniformGroup, kConsumers / 128);
+    // K tile kt fills slot kt % S in its (kt / S)-th round: full[slot]
+    // completes its phase of that parity when the producers' copies have
+    // landed; empty[slot] when all 8 consumer warps are past the wgmmas
+    // that read the slot's previous round.
+    auto roles = scf::IfOp::create(b, loc, accTypes, isConsumer, /*withElseRegion=*/true);
+    {
+      OpBuilder::InsertionGuard inner(b);
+      b.setInsertionPointToStart(roles.thenBlock());
+      auto loop = scf::ForOp::create(
+          b, loc, kb.i32(0), kb.i32(kTiles), kb.i32(1), zeros(),
+          [&](OpBuilder &nb, Location, Value kt, ValueRange iterAcc) {
+            OpBuilder::InsertionGuard body(b);
+            b.setInsertionPointToStart(nb.getInsertionBlock());
+            Value slot = kb.remu(kt, stages);
+            wb.mbarrierWait(kb.add(fullBars, wb.shl(slot, 3)),
+                            wb.andC(kb.divu(kt, stages), 1));
+            proxyFence();
+            SmallVector<Value> d = multiply(slot, iterAcc);
+            // wait_group 1: the wgmmas of K tile kt − 1 are done.
+            Value previous = kb.remu(kb.add(kt, kb.i32(stages - 1)), stages);
+            kb.ifThen(kb.andI(kb.cmp(arith::CmpIPredicate::ugt, kt, kb.i32(0)), kb.eq(lane, 0)),
+                      [&] { wb.mbarrierArrive(kb.add(emptyBars, wb.shl(previous, 3))); });
+            scf::YieldOp::create(b, loc, d);
+          });
+      NVVM::WgmmaWaitGroupSyncOp::create(b, loc, 0);
+      scf::YieldOp::create(b, loc, loop.getResults());
+      b.setInsertionPointToStart(roles.elseBlock());
+      Copies c = planCopies(wb, cfg, spec, kb.sub(tid, kb.i32(kConsumers)), cfg.producers,
+                            mBlock, nBlock);
+      scf::ForOp::create(b, loc, kb.i32(0), kb.i32(kTiles), kb.i32(1), ValueRange{},
+                         [&](OpBuilder &nb, Location, Value kt, ValueRange) {
+                           OpBuilder::InsertionGuard body(b);
+                           b.setInsertionPointToStart(nb.getInsertionBlock());
+                           Value slot = kb.remu(kt, stages);
+                           kb.ifThen(kb.cmp(arith::CmpIPredicate::uge, kt, kb.i32(stages)), [&] {
+                             wb.mbarrierWait(kb.add(emptyBars, wb.shl(slot, 3)),
+                                             wb.andC(kb.add(kb.divu(kt, stages), kb.i32(1)), 1));
+                           });
+                           loadStage(c, slot, kt);
+                           wb.mbarrierArriveCopies(kb.add(fullBars, wb.shl(slot, 3)));
+                           scf::YieldOp::create(b, loc);
+                         });
+      scf::YieldOp::create(b, loc, zeros());
+    }
+    acc.assign(roles.getResults().begin(), roles.getResults().end());
+  }
   gpu::BarrierOp::create(b, loc); // every warpgroup is done with the slots
 
-  // Fragments to the output tile: d[4j + 2h + e] is row 64w + 16(warp % 4)
-  // + g + 8h, column 8j + 2t + e.
+  // Fragments to the output tile (consumers): d[4j + 2h + e] is row 64w +
+  // 16(warp % 4) + g + 8h, column 8j + 2t + e.
   const bool half = epi.outType.isF16();
   const int64_t elementBytes = half ? 2 : 4;
-  Value rowA = kb.add(kb.add(kb.mul(warpgroup, 64), kb.mul(wb.andC(warp, 3), 16)), g);
-  SmallVector<Value> acc(loop.getResults());
-  SideTerms rows[2];
-  Value xsums[2];
-  for (int64_t h = 0; h < 2; ++h) {
-    Value at = kb.add(base, wb.shl(kb.add(rowA, kb.i32(8 * h)), 2));
-    xsums[h] = wb.loadShared(i32, kb.add(at, kb.i32(kXsum)));
-    rows[h].scale = wb.loadShared(f32, kb.add(at, kb.i32(kSx)));
-  }
-  for (int64_t j = 0; j < kBlockN / 8; ++j) {
-    Value col = kb.add(kb.i32(8 * j), wb.shl(t, 1));
-    Value at = kb.add(base, wb.shl(col, 2));
-    SideTerms cols[2];
-    Value bcnt[2];
-    for (int64_t e = 0; e < 2; ++e) {
-      Value ate = kb.add(at, kb.i32(4 * e));
-      bcnt[e] = wb.loadShared(i32, kb.add(ate, kb.i32(kBcnt)));
-      cols[e].scale = wb.loadShared(f32, kb.add(ate, kb.i32(kSw)));
-      if (args.bias)
-        cols[e].bias = wb.loadShared(f32, kb.add(ate, kb.i32(kBias)));
-    }
+  auto consumersOnly = [&](auto body) {
+    if (cfg.producers)
+      kb.ifThen(isConsumer, body);
+    else
+      body();
+  };
+  consumersOnly([&] {
+    Value rowA = kb.add(kb.add(kb.mul(warpgroup, 64), kb.mul(wb.andC(warp, 3), 16)), g);
+    SideTerms rows[2];
+    Value xsums[2];
     for (int64_t h = 0; h < 2; ++h) {
-      Value y[2];
+      Value at = kb.add(base, wb.shl(kb.add(rowA, kb.i32(8 * h)), 2));
+      xsums[h] = wb.loadShared(i32, kb.add(at, kb.i32(cfg.xsum())));
+      rows[h].scale = wb.loadShared(f32, kb.add(at, kb.i32(cfg.sx())));
+    }
+    for (int64_t j = 0; j < blockN / 8; ++j) {
+      Value col = kb.add(kb.i32(8 * j), wb.shl(t, 1));
+      Value at = kb.add(base, wb.shl(col, 2));
+      SideTerms cols[2];
+      Value bcnt[2];
       for (int64_t e = 0; e < 2; ++e) {
-        // docs/Semantics.md btc_epilogue with Ppb − Pnb = S − popc(b).
-        Value s = acc[4 * j + 2 * h + e];
-        Value dot = kb.sub(kb.mul(kb.sub(s, bcnt[e]), 2), xsums[h]);
-        y[e] = finishEpilogue(kb, epi, dot, rows[h], cols[e]);
+        Value ate = kb.add(at, kb.i32(4 * e));
+        bcnt[e] = wb.loadShared(i32, kb.add(ate, kb.i32(cfg.bcnt())));
+        cols[e].scale = wb.loadShared(f32, kb.add(ate, kb.i32(cfg.sw())));
+        if (args.bias)
+          cols[e].bias = wb.loadShared(f32, kb.add(ate, kb.i32(cfg.bias())));
       }
-      Value r = kb.add(rowA, kb.i32(8 * h));
-      Value at = kb.add(base, kb.mul(kb.add(kb.mul(r, kTilePitch), col), elementBytes));
-      if (half) {
-        auto bits = [&](Value v) {
-          Value i16 = arith::BitcastOp::create(b, loc, b.getI16Type(), v);
-          return arith::ExtUIOp::create(b, loc, i32, i16).getResult();
-        };
-        Value pair = arith::OrIOp::create(b, loc, bits(y[0]), wb.shl(bits(y[1]), 16));
-        wb.storeShared(pair, at);
-      } else {
-        wb.storeShared(y[0], at);
-        wb.storeShared(y[1], kb.add(at, kb.i32(4)));
+      for (int64_t h = 0; h < 2; ++h) {
+        Value y[2];
+        for (int64_t e = 0; e < 2; ++e) {
+          // docs/Semantics.md btc_epilogue with Ppb − Pnb = S − popc(b).
+          Value s = acc[4 * j + 2 * h + e];
+          Value dot = kb.sub(kb.mul(kb.sub(s, bcnt[e]), 2), xsums[h]);
+          y[e] = finishEpilogue(kb, epi, dot, rows[h], cols[e]);
+        }
+        Value r = kb.add(rowA, kb.i32(8 * h));
+        Value at = kb.add(base, kb.mul(kb.add(kb.mul(r, cfg.tilePitch()), col), elementBytes));
+        if (half) {
+          auto bits = [&](Value v) {
+            Value i16 = arith::BitcastOp::create(b, loc, b.getI16Type(), v);
+            return arith::ExtUIOp::create(b, loc, i32, i16).getResult();
+          };
+          Value pair = arith::OrIOp::create(b, loc, bits(y[0]), wb.shl(bits(y[1]), 16));
+          wb.storeShared(pair, at);
+        } else {
+          wb.storeShared(y[0], at);
+          wb.storeShared(y[1], kb.add(at, kb.i32(4)));
+        }
       }
     }
-  }
+  });
   gpu::BarrierOp::create(b, loc);
 
-  // The tile to global memory, 16 bytes per thread and step, rows of the
-  // block in order; guarded by m < M and n < N. Rows of N elements are
-  // 16-byte aligned only if N is a multiple of the chunk: else element by
-  // element.
-  const int64_t perChunk = 16 / elementBytes, chunksPerRow = kBlockN / perChunk;
+  // The tile to global memory by the consumers, 16 bytes per thread and
+  // step, rows of the block in order; guarded by m < M and n < N. Rows of N
+  // elements are 16-byte aligned only if N is a multiple of the chunk: else
+  // element by element.
+  const int64_t perChunk = 16 / elementBytes, chunksPerRow = blockN / perChunk;
   const bool vectorStores = n % perChunk == 0;
   Value outBase = wb.globalBase(args.out);
   Type elementInt = half ? b.getI16Type() : i32;
-  for (int64_t step = 0; step < kBlockM * chunksPerRow / kThreads; ++step) {
-    Value id = kb.add(tid, kb.i32(step * kThreads));
-    Value r = kb.divu(id, chunksPerRow), c = kb.remu(id, chunksPerRow);
-    Value row = kb.add(kb.mul(mBlock, kBlockM), r);
-    Value col = kb.add(kb.mul(nBlock, kBlockN), kb.mul(c, perChunk));
-    Value from = kb.add(base, kb.mul(kb.add(kb.mul(r, kTilePitch), kb.mul(c, perChunk)),
-                                     elementBytes));
-    Value element = wb.toI64(kb.add(kb.mul(row, n), col));
-    kb.ifThen(kb.andI(kb.ult(row, m), kb.ult(col, n)), [&] {
-      if (vectorStores) {
-        auto v4 = VectorType::get({4}, i32);
-        Value v = wb.loadShared(v4, from, 16);
-        Value to = wb.byteOffset(outBase, kb.mul(element, elementBytes));
-        LLVM::StoreOp::create(b, loc, v, to, 16);
-        return;
-      }
-      for (int64_t e = 0; e < perChunk; ++e)
-        kb.ifThen(kb.ult(kb.add(col, kb.i32(e)), n), [&] {
-          Value v = wb.loadShared(elementInt, kb.add(from, kb.i32(e * elementBytes)),
-                                  elementBytes);
-          Value to = wb.byteOffset(outBase, kb.mul(kb.add(element, wb.c64(e)), elementBytes));
-          LLVM::StoreOp::create(b, loc, v, to, elementBytes);
-        });
-    });
-  }
+  consumersOnly([&] {
+    for (int64_t step = 0; step < kBlockM * chunksPerRow / kConsumers; ++step) {
+      Value id = kb.add(tid, kb.i32(step * kConsumers));
+      Value r = kb.divu(id, chunksPerRow), c = kb.remu(id, chunksPerRow);
+      Value row = kb.add(kb.mul(mBlock, kBlockM), r);
+      Value col = kb.add(kb.mul(nBlock, blockN), kb.mul(c, perChunk));
+      Value from = kb.add(base, kb.mul(kb.add(kb.mul(r, cfg.tilePitch()), kb.mul(c, perChunk)),
+                                       elementBytes));
+      Value element = wb.toI64(kb.add(kb.mul(row, n), col));
+      kb.ifThen(kb.andI(kb.ult(row, m), kb.ult(col, n)), [&] {
+        if (vectorStores) {
+          auto v4 = VectorType::get({4}, i32);
+          Value v = wb.loadShared(v4, from, 16);
+          Value to = wb.byteOffset(outBase, kb.mul(element, elementBytes));
+          LLVM::StoreOp::create(b, loc, v, to, 16);
+          return;
+        }
+        for (int64_t e = 0; e < perChunk; ++e)
+          kb.ifThen(kb.ult(kb.add(col, kb.i32(e)), n), [&] {
+            Value v = wb.loadShared(elementInt, kb.add(from, kb.i32(e * elementBytes)),
+                                    elementBytes);
+            Value to = wb.byteOffset(outBase, kb.mul(kb.add(element, wb.c64(e)), elementBytes));
+            LLVM::StoreOp::create(b, loc, v, to, elementBytes);
+          });
+      });
+    }
+  });
   gpu::ReturnOp::create(b, loc);
 
   Kernel kernel{func,
-                {llvm::divideCeilSigned(n, kBlockN), llvm::divideCeilSigned(m, kBlockM), 1},
-                {kThreads, 1, 1}};
-  kernel.dynamicSharedBytes = kSharedBytes;
+                {llvm::divideCeilSigned(n, blockN), llvm::divideCeilSigned(m, kBlockM), 1},
+                {cfg.threads(), 1, 1}};
+  kernel.dynamicSharedBytes = cfg.sharedBytes();
   return kernel;
 }

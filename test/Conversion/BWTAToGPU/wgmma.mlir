@@ -25,6 +25,13 @@
 // CHECK: gpu.launch_func @bwta_kernels::@linear_{{[0-9]+}} blocks in ({{[^)]*}}) threads in ({{[^)]*}}) args(
 // CHECK-LABEL: func.func @m17(
 // CHECK: gpu.launch_func @bwta_kernels::@linear_{{[0-9]+}} blocks in ({{[^)]*}}) threads in ({{[^)]*}}) dynamic_shared_memory_size
+// M = 1100, N = 3900: 9 × 16 tiles of 128 × 256 fill the 132 SMs, so the
+// warp-specialized kernel: 384 threads, 140416 bytes (1 KiB slack, 8 slots
+// of 16 KiB or the f32-sized output tile, 4 KiB of parameters, 16
+// mbarriers).
+// CHECK-LABEL: func.func @specialized(
+// CHECK-DAG: %[[SSMEM:.*]] = arith.constant 140416 : i32
+// CHECK: gpu.launch_func @bwta_kernels::@linear_{{[0-9]+}} blocks in (%c16{{.*}}, %c9{{.*}}, %{{.*}}) threads in (%c384{{.*}}, %{{.*}}, %{{.*}}) dynamic_shared_memory_size %[[SSMEM]] args(
 
 // The ¬n plane: the ballot bit of plane 1 is in-range ∧ ¬(kept ∧ x < 0),
 // and its popcount written back as popc(n) = K − popc(q).
@@ -36,7 +43,8 @@
 // CHECK-LABEL: gpu.func @linear(
 // CHECK-SAME: nvvm.maxntid = array<i32: 256, 1, 1>, nvvm.minctasm = 2 : i32
 // CHECK: gpu.dynamic_shared_memory
-// MMA-IR-NOT: dynamic_shared_memory_size
+// CHECK: nvvm.maxntid = array<i32: 384, 1, 1>, nvvm.minctasm = 1 : i32
+// MMA-IR-NOT: @linear{{[_0-9]*}} blocks in {{.*}} dynamic_shared_memory_size
 // MMA-IR-LABEL: gpu.func @quantize_pack(
 // MMA-IR-NOT: arith.constant 700 : i32
 // MMA-IR: gpu.return
@@ -71,6 +79,21 @@
 // PTX-NOT: add.rn.f32
 // PTX-SAME: st.global.v4.b32
 // PTX-NOT: fma
+// The specialized kernel: thread 0 sets up full[8] and empty[8]; the
+// consumers wait for full[slot], multiply, and give the previous slot back;
+// the producer warpgroup waits for empty[slot], copies, and arrives on
+// full[slot] once its copies have landed.
+// PTX-SAME: .maxntid 384, 1, 1\0A.minnctapersm 1\0A
+// PTX-SAME: mbarrier.init.shared::cta.b64
+// The role comes from lane 0 (a warp-uniform value for ptxas: a role test
+// on %tid.x makes it serialize the wgmmas).
+// PTX-SAME: shfl.sync.idx.b32
+// PTX-SAME: mbarrier.try_wait.parity.shared::cta.b64
+// PTX-SAME: wgmma.mma_async.sync.aligned.m64n256k256.s32.b1.b1.and.popc
+// PTX-SAME: mbarrier.arrive.shared::cta.b64
+// PTX-SAME: mbarrier.try_wait.parity.shared::cta.b64
+// PTX-SAME: cp.async.cg.shared.global
+// PTX-SAME: cp.async.mbarrier.arrive.noinc.shared::cta.b64
 
 // MMA: gpu.binary @bwta_kernels
 // MMA-NOT: wgmma
@@ -116,4 +139,15 @@ func.func @m17(%x: tensor<17x512xf16>) -> tensor<17x64xf16> {
   %y = bwta.qmatmul %t, %w scales(%st, %s)
       : (tensor<17x512x!bwta.ternary>, tensor<64x512x!bwta.binary>, tensor<17xf32>, tensor<64xf32>) -> tensor<17x64xf16>
   return %y : tensor<17x64xf16>
+}
+
+func.func @specialized(%x: tensor<1100x700xf32> {bwta.name = "x"}) -> (tensor<1100x3900xf16> {bwta.name = "y"}) {
+  %t, %st = bwta.quantize %x {scheme = #bwta.scheme<granularity = per_token>}
+      : tensor<1100x700xf32> -> tensor<1100x700x!bwta.ternary>, tensor<1100xf32>
+  %w = bwta.weight "w4" : tensor<3900x700x!bwta.binary>
+  %s = bwta.weight "s4" : tensor<3900xf32>
+  %b = bwta.weight "b4" : tensor<3900xf32>
+  %y = bwta.qmatmul %t, %w scales(%st, %s) bias(%b)
+      : (tensor<1100x700x!bwta.ternary>, tensor<3900x700x!bwta.binary>, tensor<1100xf32>, tensor<3900xf32>, tensor<3900xf32>) -> tensor<1100x3900xf16>
+  return %y : tensor<1100x3900xf16>
 }
