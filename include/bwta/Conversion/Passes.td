@@ -116,6 +116,11 @@ def ConvertBWTAToGPUPass : Pass<"bwta-lower-to-gpu", "::mlir::ModuleOp"> {
            "smallest M of an int8-path qmatmul computed by the wgmma int8 "
            "GEMM on sm_90a instead of mma.sync m16n8k32; -1 picks the "
            "measured default, 0 never">,
+    Option<"wgmmaSpecialized", "wgmma-specialized", "bool", /*default=*/"false",
+           "let the BWTA wgmma kernel take its warp-specialized 128x256 "
+           "configuration where ceil(M/128)*ceil(N/256) >= 132; off by "
+           "default: slower than the pipelined one in whole layers on the "
+           "H200 (bench/RESULTS.md)">,
     Option<"quantizeWarpMinM", "quantize-warp-min-m", "int64_t",
            /*default=*/"-1",
            "smallest M (rows) an activation quantizer packs with a warp per "

@@ -224,6 +224,8 @@ struct ConvertBWTAToGPUPass
     return chip == "sm_90a" && minM > 0 && spec.m >= minM;
   }
 
+  bool wgmmaSpecializedAllowed() const { return wgmmaSpecialized; }
+
   /// Warps per row of such a quantizer (0: by M).
   int64_t quantizeRowWarps() const { return quantizeWarpsPerRow; }
 
@@ -578,7 +580,8 @@ LogicalResult HostLowering::lowerEpilogue(BTCEpilogueOp op) {
   Kernel kernel =
       notNegative.contains(root(matmul.getLhs()))
           ? addKernel([&](OpBuilder &b) {
-              return buildWgmmaGemmKernel(b, op.getLoc(), "linear", spec);
+              return buildWgmmaGemmKernel(b, op.getLoc(), "linear", spec,
+                                          pass.wgmmaSpecializedAllowed());
             })
           : addGemmKernel(op.getLoc(), "linear", spec);
   launchInto(kernel, args, op.getResult());

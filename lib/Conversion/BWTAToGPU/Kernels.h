@@ -123,8 +123,10 @@ Kernel buildPlaneGemvKernel(mlir::OpBuilder &b, mlir::Location loc,
 /// accumulate into one S = Σ popc(p∧b) + popc(q∧b), and
 /// dot = 2(S − popc(b)) − (popc(p) − popc(n)).
 bool wgmmaGemmApplies(const PlaneGemmSpec &spec);
+/// `specialized`: allow the warp-specialized 128×256 configuration.
 Kernel buildWgmmaGemmKernel(mlir::OpBuilder &b, mlir::Location loc,
-                            llvm::StringRef name, const PlaneGemmSpec &spec);
+                            llvm::StringRef name, const PlaneGemmSpec &spec,
+                            bool specialized);
 
 /// Dynamic per-row quantization of a [rows, K] float tensor (f32, f16 or
 /// bf16) into packed planes [P][RT][KT][R][8] (R = 16 for a GEMM lhs, 8 for

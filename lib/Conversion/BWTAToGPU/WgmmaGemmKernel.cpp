@@ -243,13 +243,14 @@ bool gpu_kernels::wgmmaGemmApplies(const PlaneGemmSpec &spec) {
 
 Kernel gpu_kernels::buildWgmmaGemmKernel(OpBuilder &b, Location loc,
                                          StringRef name,
-                                         const PlaneGemmSpec &spec) {
+                                         const PlaneGemmSpec &spec,
+                                         bool specialized) {
   assert(wgmmaGemmApplies(spec) && "not a BWTA linear layer");
   const EpilogueSpec &epi = *spec.epilogue;
   const int64_t m = spec.m, n = spec.n, kTiles = spec.kTiles();
-  const Config &cfg = llvm::divideCeilSigned(m, kBlockM) *
-                                  llvm::divideCeilSigned(n, kSpecialized.blockN) >=
-                              kSms
+  const Config &cfg = specialized && llvm::divideCeilSigned(m, kBlockM) *
+                                                 llvm::divideCeilSigned(n, kSpecialized.blockN) >=
+                                             kSms
                           ? kSpecialized
                           : kPipelined;
   const int64_t blockN = cfg.blockN, stages = cfg.stages;
