@@ -50,31 +50,11 @@ struct BytePointers {
                /*operand_attrs=*/mlir::ArrayAttr())
         .getResult(0);
   }
-  /// A global pointer to the data of kernel argument `memref`.
-  mlir::Value global(mlir::Value memref) {
-    mlir::MLIRContext *ctx = b().getContext();
-    mlir::Value address = toI64(
-        mlir::memref::ExtractAlignedPointerAsIndexOp::create(b(), kb.loc, memref));
-    mlir::Value generic = mlir::LLVM::IntToPtrOp::create(
-        b(), kb.loc, mlir::LLVM::LLVMPointerType::get(ctx), address);
-    return mlir::LLVM::AddrSpaceCastOp::create(
-        b(), kb.loc, mlir::LLVM::LLVMPointerType::get(ctx, 1), generic);
-  }
-  /// `base` + `offset` bytes (offset: i64).
-  mlir::Value at(mlir::Value base, mlir::Value offset) {
-    return mlir::LLVM::GEPOp::create(b(), kb.loc, base.getType(), b().getI8Type(),
-                                     base, mlir::ValueRange{offset});
-  }
   mlir::Value load(mlir::Type type, mlir::Value ptr, unsigned align) {
     return mlir::LLVM::LoadOp::create(b(), kb.loc, type, ptr, align);
   }
   void store(mlir::Value value, mlir::Value ptr, unsigned align) {
     mlir::LLVM::StoreOp::create(b(), kb.loc, value, ptr, align);
-  }
-  /// A shared-memory pointer from a 32-bit shared address.
-  mlir::Value shared(mlir::Value address) {
-    return mlir::LLVM::IntToPtrOp::create(
-        b(), kb.loc, mlir::LLVM::LLVMPointerType::get(b().getContext(), 3), address);
   }
   /// The 32-bit shared address of the dynamic shared memory, rounded up to
   /// `align` bytes.

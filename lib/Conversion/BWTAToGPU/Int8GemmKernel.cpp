@@ -105,7 +105,7 @@ Kernel gpu_kernels::buildInt8GemmKernel(OpBuilder &b, Location loc,
   Value nBlock = p.toI32(kb.blockId(gpu::Dimension::x));
   Value mBlock = p.toI32(kb.blockId(gpu::Dimension::y));
   Value base = p.dynamicShared(kAlign);
-  Value lhsBase = p.global(args.lhs), rhsBase = p.global(args.rhs);
+  Value lhsBase = kb.globalPointer(args.lhs), rhsBase = kb.globalPointer(args.rhs);
 
   // The copies of a slot: 512 16-byte chunks per operand, 2 per thread;
   // consecutive chunk ids are consecutive global bytes (the K tiles of a
@@ -149,8 +149,8 @@ Kernel gpu_kernels::buildInt8GemmKernel(OpBuilder &b, Location loc,
         size = kb.select(kb.ult(kt, kTiles), kb.i32(16), kb.i32(0));
         kt = kb.minu(kt, kTiles - 1);
       }
-      Value src = p.at(global, kb.add(c.source, kb.mul(p.toI64(kt), tileBytes)));
-      NVVM::CpAsyncOp::create(b, loc, p.shared(kb.add(slotBase, c.dest)), src, 16,
+      Value src = kb.byteOffset(global, kb.add(c.source, kb.mul(p.toI64(kt), tileBytes)));
+      NVVM::CpAsyncOp::create(b, loc, kb.sharedPointer(kb.add(slotBase, c.dest)), src, 16,
                               NVVM::LoadCacheModifierKind::CG, size);
     };
     for (int64_t i = 0; i < 2; ++i) {
@@ -178,7 +178,7 @@ Kernel gpu_kernels::buildInt8GemmKernel(OpBuilder &b, Location loc,
   auto ldmatrix = [&](Value address) {
     auto type = LLVM::LLVMStructType::getLiteral(b.getContext(), SmallVector<Type>(4, i32));
     Value x4 = NVVM::LdMatrixOp::create(
-        b, loc, type, p.shared(address), 4, NVVM::MMALayout::row,
+        b, loc, type, kb.sharedPointer(address), 4, NVVM::MMALayout::row,
         NVVM::LdStMatrixShapeAttr::get(b.getContext(), 8, 8), NVVM::LdStMatrixEltType::B16);
     SmallVector<Value> regs;
     for (int64_t r = 0; r < 4; ++r)

@@ -117,6 +117,28 @@ struct KernelBuilder {
     mlir::NVVM::GriddepcontrolOp::create(
         b, loc, mlir::NVVM::GridDepActionKind::wait);
   }
+  /// The data of kernel argument `memref` as an LLVM global-space pointer
+  /// (for loads and copies MLIR's memref ops cannot express).
+  mlir::Value globalPointer(mlir::Value memref) {
+    mlir::MLIRContext *ctx = b.getContext();
+    mlir::Value address = mlir::arith::IndexCastOp::create(
+        b, loc, b.getI64Type(),
+        mlir::memref::ExtractAlignedPointerAsIndexOp::create(b, loc, memref));
+    mlir::Value generic =
+        mlir::LLVM::IntToPtrOp::create(b, loc, mlir::LLVM::LLVMPointerType::get(ctx), address);
+    return mlir::LLVM::AddrSpaceCastOp::create(
+        b, loc, mlir::LLVM::LLVMPointerType::get(ctx, 1), generic);
+  }
+  /// `base` + `offset` (i64) bytes.
+  mlir::Value byteOffset(mlir::Value base, mlir::Value offset) {
+    return mlir::LLVM::GEPOp::create(b, loc, base.getType(), b.getI8Type(), base,
+                                     mlir::ValueRange{offset});
+  }
+  /// A shared-memory pointer from a 32-bit shared address.
+  mlir::Value sharedPointer(mlir::Value address) {
+    return mlir::LLVM::IntToPtrOp::create(
+        b, loc, mlir::LLVM::LLVMPointerType::get(b.getContext(), 3), address);
+  }
   mlir::Value threadId() {
     return mlir::gpu::ThreadIdOp::create(b, loc, mlir::gpu::Dimension::x);
   }

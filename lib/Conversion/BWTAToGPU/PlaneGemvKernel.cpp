@@ -36,17 +36,6 @@ GemvShape gpu_kernels::gemvShape(const PlaneGemmSpec &spec,
 
 namespace {
 
-/// The buffer `memref` as an LLVM global-space pointer (for wide loads).
-Value globalPointer(KernelBuilder &kb, Value memref) {
-  OpBuilder &b = kb.b;
-  Value address = memref::ExtractAlignedPointerAsIndexOp::create(b, kb.loc, memref);
-  address = arith::IndexCastOp::create(b, kb.loc, b.getI64Type(), address);
-  Value generic = LLVM::IntToPtrOp::create(b, kb.loc, LLVM::LLVMPointerType::get(b.getContext()),
-                                           address);
-  return LLVM::AddrSpaceCastOp::create(
-      b, kb.loc, LLVM::LLVMPointerType::get(b.getContext(), 1), generic);
-}
-
 Value wordPointer(KernelBuilder &kb, Value base, Value word) {
   OpBuilder &b = kb.b;
   Value offset = arith::IndexCastOp::create(b, kb.loc, b.getI64Type(), word);
@@ -139,7 +128,7 @@ Kernel gpu_kernels::buildPlaneGemvKernel(OpBuilder &b, Location loc,
 
   // Every weight load of the lane first (column g of the tile, clamped
   // into the batch: columns past N are computed and never stored).
-  Value rhsPtr = globalPointer(kb, args.rhs), lhsPtr = globalPointer(kb, args.lhs);
+  Value rhsPtr = kb.globalPointer(args.rhs), lhsPtr = kb.globalPointer(args.lhs);
   Value wRow = kb.add(kb.mul(batch, spec.n),
                       kb.minu(kb.add(kb.mul(colTile, 8), g), spec.n - 1));
   SmallVector<SmallVector<std::array<Value, 4>>> w(pb);

@@ -69,7 +69,7 @@ Kernel gpu_kernels::buildQuantizeLevelsKernel(OpBuilder &b, Location loc,
   QuantizedType type = spec.type;
   const double qmin = type.getMinLevel(), qmax = type.getMaxLevel();
 
-  Value xBase = p.global(x), levelBase = p.global(levels);
+  Value xBase = kb.globalPointer(x), levelBase = kb.globalPointer(levels);
   Value lane = kb.remu(kb.threadId(), 32), warp = kb.divu(kb.threadId(), 32);
   Value first = kb.add(kb.mul(kb.blockId(gpu::Dimension::x), kWarps), warp);
   Value stride = kb.mul(gpu::GridDimOp::create(b, loc, gpu::Dimension::x), kWarps);
@@ -90,7 +90,7 @@ Kernel gpu_kernels::buildQuantizeLevelsKernel(OpBuilder &b, Location loc,
     if (wide) {
       Value cl = kb.minu(c, realChunks - 1);
       Value offset = p.toI64(kb.mul(kb.add(rowBase, kb.mul(cl, kChunk)), elementBytes));
-      Value v = p.load(VectorType::get({kChunk}, spec.inputType), p.at(xBase, offset), 16);
+      Value v = p.load(VectorType::get({kChunk}, spec.inputType), kb.byteOffset(xBase, offset), 16);
       Value inside = kb.ult(c, realChunks);
       for (int64_t j = 0; j < kChunk; ++j)
         xs.push_back({toF32(LLVM::ExtractElementOp::create(b, loc, v, kb.i32(j))), inside});
@@ -121,7 +121,7 @@ Kernel gpu_kernels::buildQuantizeLevelsKernel(OpBuilder &b, Location loc,
     Value v = LLVM::PoisonOp::create(b, loc, v2i32);
     v = LLVM::InsertElementOp::create(b, loc, v, lo, kb.i32(0));
     v = LLVM::InsertElementOp::create(b, loc, v, hi, kb.i32(1));
-    p.store(v, p.at(levelBase, chunkOffset(row, c)), 8);
+    p.store(v, kb.byteOffset(levelBase, chunkOffset(row, c)), 8);
   };
 
   auto rowLoop = scf::ForOp::create(b, loc, first, kb.idx(paddedRows), stride);

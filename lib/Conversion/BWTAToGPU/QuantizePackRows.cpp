@@ -344,32 +344,22 @@ private:
   void copyRow(Value x) {
     OpBuilder &b = kb.b;
     Location loc = kb.loc;
-    MLIRContext *ctx = b.getContext();
     Type i64 = b.getI64Type();
     const int64_t unit = warpRowCopyBytes(spec);
     const int64_t rowBytes = spec.rowBytes();
-    auto address = [&](Value memref) {
-      return memref::ExtractAlignedPointerAsIndexOp::create(b, loc, memref).getResult();
-    };
-    Value generic = LLVM::IntToPtrOp::create(
-        b, loc, LLVM::LLVMPointerType::get(ctx),
-        arith::IndexCastOp::create(b, loc, i64, address(x)).getResult());
-    Value global = LLVM::AddrSpaceCastOp::create(b, loc, LLVM::LLVMPointerType::get(ctx, 1),
-                                                 generic);
+    Value global = kb.globalPointer(x);
     Value rowStart = kb.mul(arith::IndexCastOp::create(b, loc, i64, row).getResult(), rowBytes);
-    Value sharedBase = arith::IndexCastOp::create(b, loc, b.getI32Type(), address(shared.buffer));
+    Value sharedBase = kb.indexToI32(
+        memref::ExtractAlignedPointerAsIndexOp::create(b, loc, shared.buffer));
     auto loop = scf::ForOp::create(b, loc, kb.add(kb.mul(rowWarp, 32), lane),
                                    kb.idx(rowBytes / unit), kb.idx(32 * warps));
     {
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(loop.getBody());
       Value offset = kb.mul(loop.getInductionVar(), unit);
-      Value src = LLVM::GEPOp::create(
-          b, loc, global.getType(), b.getI8Type(), global,
-          ValueRange{kb.add(rowStart, arith::IndexCastOp::create(b, loc, i64, offset))});
-      Value dst = LLVM::IntToPtrOp::create(
-          b, loc, LLVM::LLVMPointerType::get(ctx, 3),
-          kb.add(sharedBase, kb.indexToI32(offset)));
+      Value src = kb.byteOffset(
+          global, kb.add(rowStart, arith::IndexCastOp::create(b, loc, i64, offset)));
+      Value dst = kb.sharedPointer(kb.add(sharedBase, kb.indexToI32(offset)));
       NVVM::CpAsyncOp::create(b, loc, dst, src, unit,
                               unit == 16 ? NVVM::LoadCacheModifierKind::CG
                                          : NVVM::LoadCacheModifierKind::CA,

@@ -120,28 +120,11 @@ struct WgmmaBuilder {
   }
   Value andC(Value x, int64_t m) { return kb.andI(x, kb.i32(m)); }
 
-  /// A global pointer to the data of a kernel argument.
-  Value globalBase(Value memref) {
-    Value address = toI64(memref::ExtractAlignedPointerAsIndexOp::create(b(), loc(), memref));
-    Value generic = LLVM::IntToPtrOp::create(b(), loc(), LLVM::LLVMPointerType::get(b().getContext()),
-                                             address);
-    return LLVM::AddrSpaceCastOp::create(b(), loc(),
-                                         LLVM::LLVMPointerType::get(b().getContext(), 1), generic);
-  }
-  Value byteOffset(Value base, Value offset) {
-    return LLVM::GEPOp::create(b(), loc(), base.getType(), b().getI8Type(), base,
-                               ValueRange{offset});
-  }
-  /// A shared-memory pointer from a 32-bit shared address.
-  Value shared(Value address) {
-    return LLVM::IntToPtrOp::create(b(), loc(), LLVM::LLVMPointerType::get(b().getContext(), 3),
-                                    address);
-  }
   Value loadShared(Type type, Value address, unsigned align = 4) {
-    return LLVM::LoadOp::create(b(), loc(), type, shared(address), align);
+    return LLVM::LoadOp::create(b(), loc(), type, kb.sharedPointer(address), align);
   }
   void storeShared(Value value, Value address, unsigned align = 4) {
-    LLVM::StoreOp::create(b(), loc(), value, shared(address), align);
+    LLVM::StoreOp::create(b(), loc(), value, kb.sharedPointer(address), align);
   }
   /// Byte offset of the 16-byte chunk `c` of row `r` in a swizzled block.
   Value swizzle(Value r, Value c) {
@@ -283,14 +266,14 @@ Kernel gpu_kernels::buildWgmmaGemmKernel(OpBuilder &b, Location loc,
       b, loc, i32, memref::ExtractAlignedPointerAsIndexOp::create(b, loc, dynamic));
   Value base = wb.andC(kb.add(raw, kAlign - 1), -kAlign);
 
-  Value lhsBase = wb.globalBase(args.lhs), rhsBase = wb.globalBase(args.rhs);
+  Value lhsBase = kb.globalPointer(args.lhs), rhsBase = kb.globalPointer(args.rhs);
   // Issues the copies of K tile `kt` (i32) into slot `slot` (i32).
   auto loadStage = [&](const Copies &c, Value slot, Value kt) {
     Value slotBase = kb.add(base, kb.mul(slot, cfg.stageBytes()));
     Value kt64 = wb.toI64(kt);
     auto copy = [&](Value from, Value source, Value dest, int64_t tileBytes) {
-      Value src = wb.byteOffset(from, kb.add(source, kb.mul(kt64, tileBytes)));
-      NVVM::CpAsyncOp::create(b, loc, wb.shared(kb.add(slotBase, dest)), src, 16,
+      Value src = kb.byteOffset(from, kb.add(source, kb.mul(kt64, tileBytes)));
+      NVVM::CpAsyncOp::create(b, loc, kb.sharedPointer(kb.add(slotBase, dest)), src, 16,
                               NVVM::LoadCacheModifierKind::CG, Value());
     };
     for (auto [source, dest] : llvm::zip(c.aSource, c.aDest))
@@ -536,7 +519,7 @@ Kernel gpu_kernels::buildWgmmaGemmKernel(OpBuilder &b, Location loc,
   // element by element.
   const int64_t perChunk = 16 / elementBytes, chunksPerRow = blockN / perChunk;
   const bool vectorStores = n % perChunk == 0;
-  Value outBase = wb.globalBase(args.out);
+  Value outBase = kb.globalPointer(args.out);
   Type elementInt = half ? b.getI16Type() : i32;
   consumersOnly([&] {
     for (int64_t step = 0; step < kBlockM * chunksPerRow / kConsumers; ++step) {
@@ -551,7 +534,7 @@ Kernel gpu_kernels::buildWgmmaGemmKernel(OpBuilder &b, Location loc,
         if (vectorStores) {
           auto v4 = VectorType::get({4}, i32);
           Value v = wb.loadShared(v4, from, 16);
-          Value to = wb.byteOffset(outBase, kb.mul(element, elementBytes));
+          Value to = kb.byteOffset(outBase, kb.mul(element, elementBytes));
           LLVM::StoreOp::create(b, loc, v, to, 16);
           return;
         }
@@ -559,7 +542,7 @@ Kernel gpu_kernels::buildWgmmaGemmKernel(OpBuilder &b, Location loc,
           kb.ifThen(kb.ult(kb.add(col, kb.i32(e)), n), [&] {
             Value v = wb.loadShared(elementInt, kb.add(from, kb.i32(e * elementBytes)),
                                     elementBytes);
-            Value to = wb.byteOffset(outBase, kb.mul(kb.add(element, wb.c64(e)), elementBytes));
+            Value to = kb.byteOffset(outBase, kb.mul(kb.add(element, wb.c64(e)), elementBytes));
             LLVM::StoreOp::create(b, loc, v, to, elementBytes);
           });
       });

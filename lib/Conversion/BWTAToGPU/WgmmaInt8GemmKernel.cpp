@@ -80,7 +80,7 @@ Kernel gpu_kernels::buildWgmmaInt8GemmKernel(OpBuilder &b, Location loc,
   Value nBlock = p.toI32(kb.blockId(gpu::Dimension::x));
   Value mBlock = p.toI32(kb.blockId(gpu::Dimension::y));
   Value base = p.dynamicShared(kAlign);
-  Value lhsBase = p.global(args.lhs), rhsBase = p.global(args.rhs);
+  Value lhsBase = kb.globalPointer(args.lhs), rhsBase = kb.globalPointer(args.rhs);
 
   // Offset of chunk `c` of slot row `r`: bits 4-5 of the address XOR bits
   // 7-8, the 64-byte swizzle.
@@ -131,8 +131,8 @@ Kernel gpu_kernels::buildWgmmaInt8GemmKernel(OpBuilder &b, Location loc,
         size = kb.select(kb.ult(kt, kTiles), kb.i32(16), kb.i32(0));
         kt = kb.minu(kt, kTiles - 1);
       }
-      Value src = p.at(c.global, kb.add(c.source, kb.mul(p.toI64(kt), c.tileBytes)));
-      NVVM::CpAsyncOp::create(b, loc, p.shared(kb.add(slotBase, c.dest)), src, 16,
+      Value src = kb.byteOffset(c.global, kb.add(c.source, kb.mul(p.toI64(kt), c.tileBytes)));
+      NVVM::CpAsyncOp::create(b, loc, kb.sharedPointer(kb.add(slotBase, c.dest)), src, 16,
                               NVVM::LoadCacheModifierKind::CG, size);
     }
   };
@@ -153,7 +153,7 @@ Kernel gpu_kernels::buildWgmmaInt8GemmKernel(OpBuilder &b, Location loc,
   auto stage = [&](ParamKind kind, Value memref, Value index, Value at) {
     if (kind == ParamKind::None)
       return;
-    p.store(kb.load(memref, kind == ParamKind::PerRow ? index : kb.idx(0)), p.shared(at), 4);
+    p.store(kb.load(memref, kind == ParamKind::PerRow ? index : kb.idx(0)), kb.sharedPointer(at), 4);
   };
   const ParamKind lhsSums = spec.lhsSums() ? ParamKind::PerRow : ParamKind::None;
   const ParamKind rhsSums = spec.rhsSums() ? ParamKind::PerRow : ParamKind::None;
@@ -227,7 +227,7 @@ Kernel gpu_kernels::buildWgmmaInt8GemmKernel(OpBuilder &b, Location loc,
   auto loadShared = [&](ParamKind kind, Type type, Value at) -> Value {
     if (kind == ParamKind::None)
       return {};
-    return p.load(type, p.shared(at), 4);
+    return p.load(type, kb.sharedPointer(at), 4);
   };
   Value rowA = kb.add(kb.add(kb.mul(warpgroup, 64), kb.mul(p.bitAnd(warp, 3), 16)), g);
   SideTerms rows[2];
@@ -262,13 +262,13 @@ Kernel gpu_kernels::buildWgmmaInt8GemmKernel(OpBuilder &b, Location loc,
           Value i16 = arith::BitcastOp::create(b, loc, b.getI16Type(), v);
           return arith::ExtUIOp::create(b, loc, i32, i16).getResult();
         };
-        p.store(p.bitOr(bits(y[0]), p.shl(bits(y[1]), 16)), p.shared(at), 4);
+        p.store(p.bitOr(bits(y[0]), p.shl(bits(y[1]), 16)), kb.sharedPointer(at), 4);
       } else {
         Value pair = LLVM::UndefOp::create(b, loc, VectorType::get({2}, f32));
         for (int64_t e = 0; e < 2; ++e)
           pair = LLVM::InsertElementOp::create(b, loc, pair, y[e],
                                                kb.i32(e));
-        p.store(pair, p.shared(at), 8);
+        p.store(pair, kb.sharedPointer(at), 8);
       }
     }
   }
@@ -279,7 +279,7 @@ Kernel gpu_kernels::buildWgmmaInt8GemmKernel(OpBuilder &b, Location loc,
   // of N elements are not 16-byte aligned.
   const int64_t perChunk = 16 / elementBytes, chunksPerRow = kBlockN / perChunk;
   const bool vectorStores = n % perChunk == 0;
-  Value outBase = p.global(args.out);
+  Value outBase = kb.globalPointer(args.out);
   Type elementInt = half ? b.getI16Type() : i32;
   for (int64_t step = 0; step < kBlockM * chunksPerRow / kThreads; ++step) {
     Value id = kb.add(tid, kb.i32(step * kThreads));
@@ -291,16 +291,16 @@ Kernel gpu_kernels::buildWgmmaInt8GemmKernel(OpBuilder &b, Location loc,
     Value element = kb.add(kb.mul(p.toI64(row), n), p.toI64(col));
     kb.ifThen(kb.andI(kb.ult(row, m), kb.ult(col, n)), [&] {
       if (vectorStores) {
-        Value v = p.load(VectorType::get({4}, i32), p.shared(from), 16);
-        p.store(v, p.at(outBase, kb.mul(element, elementBytes)), 16);
+        Value v = p.load(VectorType::get({4}, i32), kb.sharedPointer(from), 16);
+        p.store(v, kb.byteOffset(outBase, kb.mul(element, elementBytes)), 16);
         return;
       }
       for (int64_t e = 0; e < perChunk; ++e)
         kb.ifThen(kb.ult(kb.add(col, kb.i32(e)), n), [&] {
-          Value v = p.load(elementInt, p.shared(kb.add(from, kb.i32(e * elementBytes))),
+          Value v = p.load(elementInt, kb.sharedPointer(kb.add(from, kb.i32(e * elementBytes))),
                            elementBytes);
           Value offset = kb.mul(kb.add(element, p.toI64(kb.i32(e))), elementBytes);
-          p.store(v, p.at(outBase, offset), elementBytes);
+          p.store(v, kb.byteOffset(outBase, offset), elementBytes);
         });
     });
   }
