@@ -54,16 +54,8 @@ int64_t QuantizePackSpec::warpsPerRow() const {
   return m >= 512 ? 4 : 8;
 }
 
-namespace {
-
-/// Outputs of a quantize_pack kernel besides the words.
-struct RowParams {
-  Value popcounts, scale, zeroPoint;
-};
-
-/// The quantizer of row `row` (< M): parameters, planes and popcounts.
-void quantizeRow(KernelBuilder &kb, const QuantizePackSpec &spec, RowWalker &walker,
-                 const RowParams &out, Value row) {
+void gpu_kernels::quantizeRow(KernelBuilder &kb, const QuantizePackSpec &spec,
+                              RowWalker &walker, const RowParams &out, Value row) {
   OpBuilder &b = kb.b;
   Location loc = kb.loc;
   Type i32 = b.getI32Type(), f32 = b.getF32Type();
@@ -169,8 +161,6 @@ void quantizeRow(KernelBuilder &kb, const QuantizePackSpec &spec, RowWalker &wal
       kb.store(zeroPoint, out.zeroPoint, row);
   });
 }
-
-} // namespace
 
 Kernel gpu_kernels::buildQuantizePackKernel(OpBuilder &b, Location loc,
                                             StringRef name,

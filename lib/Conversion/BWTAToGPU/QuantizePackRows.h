@@ -88,6 +88,18 @@ std::unique_ptr<RowWalker> makeWarpRows(KernelBuilder &kb,
                                         mlir::Value row, mlir::Value x,
                                         const WarpRowsShared &shared);
 
+/// Where quantizeRow writes a row's parameters: popcounts [P][spec.m],
+/// scale [spec.m], zero point [spec.m] (asymmetric only); global or shared.
+struct RowParams {
+  mlir::Value popcounts, scale, zeroPoint;
+};
+
+/// The quantizer of row `row` (< spec.m) as `walker` sees it: its
+/// parameters from lane-tree folds, then its packed planes, written through
+/// the walker, and the parameters (by the walker's leader) into `out`.
+void quantizeRow(KernelBuilder &kb, const QuantizePackSpec &spec,
+                 RowWalker &walker, const RowParams &out, mlir::Value row);
+
 /// Bytes of a row copied by one cp.async in the warp-per-row walker (16, 8
 /// or 4), or 0 where K elements are not a whole number of 4-byte units.
 int64_t warpRowCopyBytes(const QuantizePackSpec &spec);
