@@ -7,24 +7,31 @@
 // that one accumulator, straight from shared memory.
 //   pipelined (BN = 128, 2 blocks per SM): every thread copies, a 6-slot
 //     cp.async pipeline 4 K tiles ahead, a block barrier per K tile;
-//   specialized (BN = 256, 1 block per SM): a producer warpgroup copies into
-//     8 slots and hands each over with an mbarrier (cp.async.mbarrier.arrive),
-//     the consumers give slots back with another. The loop is bound by the
-//     cp.async fill and the shared-memory traffic, not by the BGMMAs: the
-//     larger tile moves a third fewer bytes, and consumers with no copies in
-//     flight keep the tensor cores fed (10-12 % faster when the grid of 128 ×
-//     256 tiles fills the GPU; slower below that).
+//   specialized (BN = 256, 1 block per SM, persistent): a producer
+//     warpgroup copies into 8 slots (5 for f32 outputs) and hands each over
+//     with an mbarrier (cp.async.mbarrier.arrive), the consumers give slots
+//     back with another. The loop is bound by the cp.async fill and the
+//     shared-memory traffic, not by the BGMMAs: the larger tile moves a
+//     third fewer bytes, and consumers with no copies in flight keep the
+//     tensor cores fed. With one block per SM nothing else hides a tile's
+//     prologue and epilogue, so the grid is one block per SM walking the
+//     tiles: the producers fill the next tile's slots while the consumers
+//     finish this one, the epilogue parameters load during the mainloop,
+//     and the output rows leave through bulk async copies (cp.async.bulk)
+//     that drain while the next tile runs (bench/proto/FINDINGS.md, "Port").
 //
 // Shared memory (dynamic; its base rounded up to 1 KiB):
 //   slot s at s·STAGE: A plane p [128 rows][32 B], A plane q, then
 //     B [BN rows][32 B]; the 16-byte chunk c of row r is stored at
 //     r·32 + ((c ^ (r >> 2 & 1)) << 4) (the 32-byte swizzle of the
 //     descriptors: halves swapped in rows 4..7 of every 8);
-//   after the slots, the epilogue parameters (xsum, sx per row; popc(b),
-//     sw, bias per column), loaded once before the mainloop, then the
-//     specialized loop's mbarriers (full[slots], empty[slots]);
-//   after the mainloop the slots hold the output tile, [128][BN + 8]
-//     elements (the pad spreads the fragment writes over all banks).
+//   the output tile, [128][BN + 8] elements (the pad spreads the fragment
+//     writes over all banks): pipelined, in the slots after the mainloop;
+//     specialized, a buffer of its own after the slots;
+//   then the epilogue parameters (xsum, sx per row; popc(b), sw, bias per
+//     column; pipelined: loaded before the mainloop; specialized: loaded
+//     into registers at the start of a tile, stored after its mainloop),
+//     then the specialized loop's mbarriers (full[slots], empty[slots]).
 //
 //===----------------------------------------------------------------------===//
 #include "PlaneGemmEpilogue.h"
@@ -43,17 +50,29 @@ constexpr int64_t kRowBytes = 32;   // one K tile (256 bits) of a row
 constexpr int64_t kPlaneBytes = kBlockM * kRowBytes;
 constexpr int64_t kBOffset = 2 * kPlaneBytes;
 constexpr int64_t kAlign = 1024; // the swizzle repeats every 256 B; slack for the base
-constexpr int64_t kSms = 132;    // H200: the specialized tile needs a full wave
+constexpr int64_t kSms = 132;    // H200: the specialized kernel's persistent grid
+// The specialized kernel wins in whole layers from about 7 rounds of 128 ×
+// 256 tiles on: H200, 1024 and 2752 tiles 2-6 % faster, 256 and 688 tiles
+// 1-3 % slower than the pipelined kernel (bench/proto/FINDINGS.md, "Port").
+constexpr int64_t kMinSpecializedTiles = 7 * kSms;
+constexpr int64_t kMaxShared = 232448; // 227 KiB: sm_90's dynamic shared memory per block
 
 struct Config {
-  int64_t blockN;    // wgmma n = columns per block
-  int64_t stages;    // shared-memory slots
-  int64_t producers; // threads that only copy (0: the consumers copy)
+  int64_t blockN;       // wgmma n = columns per block
+  int64_t stages;       // shared-memory slots
+  int64_t producers;    // threads that only copy (0: the consumers copy)
+  int64_t elementBytes; // of the output (specialized: its own tile buffer)
 
   int64_t threads() const { return kConsumers + producers; }
   int64_t stageBytes() const { return kBOffset + blockN * kRowBytes; }
   int64_t tilePitch() const { return blockN + 8; } // output tile row, elements
+  // Pipelined: the output tile reuses the slots. Specialized: the producers
+  // fill the slots with the next tile's K tiles while the consumers store
+  // this one, so the output tile follows the slots.
+  int64_t tile() const { return producers ? stages * stageBytes() : 0; }
   int64_t mainBytes() const {
+    if (producers)
+      return tile() + kBlockM * tilePitch() * elementBytes;
     return std::max(stages * stageBytes(), kBlockM * tilePitch() * 4);
   }
   // Epilogue parameters, 4 bytes each: xsum, sx [128 rows]; bcnt, sw, bias
@@ -69,7 +88,16 @@ struct Config {
     return kAlign + (producers ? empty() + 8 * stages : full());
   }
 };
-constexpr Config kPipelined{128, 6, 0}, kSpecialized{256, 8, 128};
+
+Config pipelinedConfig() { return {128, 6, 0, 4}; }
+/// 128 × 256 tiles, one producer warpgroup, as many slots (up to 8) as fit
+/// beside the output tile: 8 for f16, 5 for f32.
+Config specializedConfig(int64_t elementBytes) {
+  Config c{256, 8, 128, elementBytes};
+  while (c.sharedBytes() > kMaxShared)
+    --c.stages;
+  return c;
+}
 
 /// `wgmma.mma_async ... .b1.b1.and.popc` through inline PTX: MLIR 22's
 /// nvvm.wgmma.mma_async accepts b1 operands but prints no `.and.popc`,
@@ -231,12 +259,17 @@ Kernel gpu_kernels::buildWgmmaGemmKernel(OpBuilder &b, Location loc,
   assert(wgmmaGemmApplies(spec) && "not a BWTA linear layer");
   const EpilogueSpec &epi = *spec.epilogue;
   const int64_t m = spec.m, n = spec.n, kTiles = spec.kTiles();
-  const Config &cfg = specialized && llvm::divideCeilSigned(m, kBlockM) *
-                                                 llvm::divideCeilSigned(n, kSpecialized.blockN) >=
-                                             kSms
-                          ? kSpecialized
-                          : kPipelined;
+  const bool half = epi.outType.isF16();
+  const int64_t elementBytes = half ? 2 : 4;
+  const int64_t tilesM = llvm::divideCeilSigned(m, kBlockM);
+  const bool useSpecialized =
+      specialized && tilesM * llvm::divideCeilSigned(n, int64_t(256)) >= kMinSpecializedTiles;
+  const Config cfg = useSpecialized ? specializedConfig(elementBytes) : pipelinedConfig();
   const int64_t blockN = cfg.blockN, stages = cfg.stages;
+  const int64_t tilesN = llvm::divideCeilSigned(n, blockN), tiles = tilesM * tilesN;
+  // Specialized: a persistent grid of one block per SM; block c computes
+  // tiles c, c + grid, ... (n fastest, the order of the pipelined grid).
+  const int64_t grid = std::min(tiles, kSms);
   gpu::GPUFuncOp func = createPlaneGemmFunc(b, loc, name, spec);
   // Pipelined: 2 blocks per SM, at most 128 registers (the prototype needed
   // 93). Specialized: 384 threads, at most 168 (it needed 154).
@@ -255,8 +288,6 @@ Kernel gpu_kernels::buildWgmmaGemmKernel(OpBuilder &b, Location loc,
   Value warp = wb.shr(tid, 5), lane = wb.andC(tid, 31);
   Value warpgroup = wb.shr(tid, 7);
   Value g = wb.shr(lane, 2), t = wb.andC(lane, 3);
-  Value nBlock = kb.indexToI32(kb.blockId(gpu::Dimension::x));
-  Value mBlock = kb.indexToI32(kb.blockId(gpu::Dimension::y));
 
   auto workgroup = gpu::AddressSpaceAttr::get(b.getContext(), gpu::AddressSpace::Workgroup);
   Value dynamic = gpu::DynamicSharedMemoryOp::create(
@@ -281,58 +312,9 @@ Kernel gpu_kernels::buildWgmmaGemmKernel(OpBuilder &b, Location loc,
     for (auto [source, dest] : llvm::zip(c.bSource, c.bDest))
       copy(rhsBase, source, dest, 8 * kRowBytes);
   };
-
-  // Pipelined: every thread copies; prologue K tiles 0..ahead−1, one commit
-  // group each (empty past KT, so that the wait counts below hold).
-  const int64_t ahead = stages - 2;
-  std::optional<Copies> copies;
-  if (!cfg.producers) {
-    copies = planCopies(wb, cfg, spec, tid, kConsumers, mBlock, nBlock);
-    for (int64_t s = 0; s < ahead; ++s) {
-      if (s < kTiles)
-        loadStage(*copies, kb.i32(s), kb.i32(s));
-      NVVM::CpAsyncCommitGroupOp::create(b, loc);
-    }
-  }
-  Value fullBars = kb.add(base, kb.i32(cfg.full()));
-  Value emptyBars = kb.add(base, kb.i32(cfg.empty()));
-  if (cfg.producers)
-    kb.ifThen(kb.eq(tid, 0), [&] {
-      for (int64_t s = 0; s < stages; ++s) {
-        wb.mbarrierInit(kb.add(fullBars, kb.i32(8 * s)), cfg.producers);
-        wb.mbarrierInit(kb.add(emptyBars, kb.i32(8 * s)), kConsumers / 32);
-      }
-    });
-
-  // The epilogue parameters of the block's rows (threads 0..127) and
-  // columns (the next blockN threads), clamped into range, staged in shared
-  // memory now: loaded between the output stores they would serialize on
-  // global memory (a load cannot pass a store that may alias).
-  Value isRowThread = kb.ult(tid, kBlockM);
   auto param = [&](ParamKind kind, Value memref, Value index) {
     return kb.load(memref, kind == ParamKind::PerRow ? index : kb.idx(0));
   };
-  auto ifOp = scf::IfOp::create(b, loc, isRowThread, /*withElseRegion=*/true);
-  {
-    OpBuilder::InsertionGuard inner(b);
-    b.setInsertionPointToStart(ifOp.thenBlock());
-    Value row = arith::IndexCastOp::create(
-        b, loc, b.getIndexType(), kb.minu(kb.add(kb.mul(mBlock, kBlockM), tid), m - 1));
-    Value xsum = kb.sub(kb.load(args.lhsPopcount, row),
-                        kb.load(args.lhsPopcount, kb.add(row, m)));
-    Value at = kb.add(base, wb.shl(tid, 2));
-    wb.storeShared(xsum, kb.add(at, kb.i32(cfg.xsum())));
-    wb.storeShared(param(epi.lhsScale, args.lhsScale, row), kb.add(at, kb.i32(cfg.sx())));
-    b.setInsertionPointToStart(ifOp.elseBlock());
-    Value i = kb.sub(tid, kb.i32(kBlockM));
-    Value col = arith::IndexCastOp::create(
-        b, loc, b.getIndexType(), kb.minu(kb.add(kb.mul(nBlock, blockN), i), n - 1));
-    at = kb.add(base, wb.shl(i, 2));
-    wb.storeShared(kb.load(args.rhsPopcount, col), kb.add(at, kb.i32(cfg.bcnt())));
-    wb.storeShared(param(epi.rhsScale, args.rhsScale, col), kb.add(at, kb.i32(cfg.sw())));
-    if (args.bias)
-      wb.storeShared(kb.load(args.bias, col), kb.add(at, kb.i32(cfg.bias())));
-  }
 
   Value descBase = wb.descriptor(base);
   auto descAt = [&](Value slot, Value offset) {
@@ -375,98 +357,19 @@ Kernel gpu_kernels::buildWgmmaGemmKernel(OpBuilder &b, Location loc,
         NVVM::SharedSpaceAttr::get(b.getContext(), NVVM::SharedSpace::shared_cta));
   };
 
-  SmallVector<Value> acc;
-  Value isConsumer;
-  if (!cfg.producers) {
-    // Iteration it waits for tile it, then refills slot (it + 4) % 6 =
-    // (it − 2) % 6: its last reader, the wgmma group of it − 2, is complete,
-    // since every thread passed `wgmma.wait_group 1` of iteration it − 1
-    // before this iteration's barrier.
-    auto loop = scf::ForOp::create(
-        b, loc, kb.i32(0), kb.i32(kTiles), kb.i32(1), zeros(),
-        [&](OpBuilder &nb, Location, Value it, ValueRange iterAcc) {
-          OpBuilder::InsertionGuard inner(b);
-          b.setInsertionPointToStart(nb.getInsertionBlock());
-          NVVM::CpAsyncWaitGroupOp::create(b, loc, ahead - 1);
-          proxyFence();
-          gpu::BarrierOp::create(b, loc);
-          Value next = kb.add(it, kb.i32(ahead));
-          kb.ifThen(kb.ult(next, kTiles),
-                    [&] { loadStage(*copies, kb.remu(next, stages), next); });
-          NVVM::CpAsyncCommitGroupOp::create(b, loc);
-          scf::YieldOp::create(b, loc, multiply(kb.remu(it, stages), iterAcc));
-        });
-    NVVM::WgmmaWaitGroupSyncOp::create(b, loc, 0);
-    NVVM::CpAsyncWaitGroupOp::create(b, loc, 0);
-    acc.assign(loop.getResults().begin(), loop.getResults().end());
-  } else {
-    gpu::BarrierOp::create(b, loc); // mbarriers initialized
-    // The role from lane 0's warpgroup (as CUTLASS does): a value ptxas
-    // knows to be warp-uniform. With `tid < 256` it serializes every wgmma
-    // ("compiler-inserted WG.AR in divergent path"; 15 % slower layers).
-    Value uniformGroup = NVVM::ShflOp::create(
-        b, loc, i32, kb.i32(-1), warpgroup, kb.i32(0), kb.i32(31),
-        NVVM::ShflKindAttr::get(b.getContext(), NVVM::ShflKind::idx), UnitAttr());
-    isConsumer = kb.ult(uniformGroup, kConsumers / 128);
-    // K tile kt fills slot kt % S in its (kt / S)-th round: full[slot]
-    // completes its phase of that parity when the producers' copies have
-    // landed; empty[slot] when all 8 consumer warps are past the wgmmas
-    // that read the slot's previous round.
-    auto roles = scf::IfOp::create(b, loc, accTypes, isConsumer, /*withElseRegion=*/true);
-    {
-      OpBuilder::InsertionGuard inner(b);
-      b.setInsertionPointToStart(roles.thenBlock());
-      auto loop = scf::ForOp::create(
-          b, loc, kb.i32(0), kb.i32(kTiles), kb.i32(1), zeros(),
-          [&](OpBuilder &nb, Location, Value kt, ValueRange iterAcc) {
-            OpBuilder::InsertionGuard body(b);
-            b.setInsertionPointToStart(nb.getInsertionBlock());
-            Value slot = kb.remu(kt, stages);
-            wb.mbarrierWait(kb.add(fullBars, wb.shl(slot, 3)),
-                            wb.andC(kb.divu(kt, stages), 1));
-            proxyFence();
-            SmallVector<Value> d = multiply(slot, iterAcc);
-            // wait_group 1: the wgmmas of K tile kt − 1 are done.
-            Value previous = kb.remu(kb.add(kt, kb.i32(stages - 1)), stages);
-            kb.ifThen(kb.andI(kb.cmp(arith::CmpIPredicate::ugt, kt, kb.i32(0)), kb.eq(lane, 0)),
-                      [&] { wb.mbarrierArrive(kb.add(emptyBars, wb.shl(previous, 3))); });
-            scf::YieldOp::create(b, loc, d);
-          });
-      NVVM::WgmmaWaitGroupSyncOp::create(b, loc, 0);
-      scf::YieldOp::create(b, loc, loop.getResults());
-      b.setInsertionPointToStart(roles.elseBlock());
-      Copies c = planCopies(wb, cfg, spec, kb.sub(tid, kb.i32(kConsumers)), cfg.producers,
-                            mBlock, nBlock);
-      scf::ForOp::create(b, loc, kb.i32(0), kb.i32(kTiles), kb.i32(1), ValueRange{},
-                         [&](OpBuilder &nb, Location, Value kt, ValueRange) {
-                           OpBuilder::InsertionGuard body(b);
-                           b.setInsertionPointToStart(nb.getInsertionBlock());
-                           Value slot = kb.remu(kt, stages);
-                           kb.ifThen(kb.cmp(arith::CmpIPredicate::uge, kt, kb.i32(stages)), [&] {
-                             wb.mbarrierWait(kb.add(emptyBars, wb.shl(slot, 3)),
-                                             wb.andC(kb.add(kb.divu(kt, stages), kb.i32(1)), 1));
-                           });
-                           loadStage(c, slot, kt);
-                           wb.mbarrierArriveCopies(kb.add(fullBars, wb.shl(slot, 3)));
-                           scf::YieldOp::create(b, loc);
-                         });
-      scf::YieldOp::create(b, loc, zeros());
-    }
-    acc.assign(roles.getResults().begin(), roles.getResults().end());
-  }
-  gpu::BarrierOp::create(b, loc); // every warpgroup is done with the slots
-
   // Fragments to the output tile (consumers): d[4j + 2h + e] is row 64w +
   // 16(warp % 4) + g + 8h, column 8j + 2t + e.
-  const bool half = epi.outType.isF16();
-  const int64_t elementBytes = half ? 2 : 4;
-  auto consumersOnly = [&](auto body) {
-    if (cfg.producers)
-      kb.ifThen(isConsumer, body);
-    else
-      body();
+  // Inline PTX with one 32-bit result, kept in place (has side effects).
+  auto asmValue = [&](StringRef text, StringRef constraints, ValueRange operands) -> Value {
+    auto op = LLVM::InlineAsmOp::create(
+        b, loc, i32, operands, text, constraints, /*has_side_effects=*/true, /*is_align_stack=*/false,
+        LLVM::tailcallkind::TailCallKind::None,
+        LLVM::AsmDialectAttr::get(b.getContext(), LLVM::AsmDialect::AD_ATT),
+        /*operand_attrs=*/ArrayAttr());
+    return op.getResult(0);
   };
-  consumersOnly([&] {
+  auto storeFragments = [&](Value base, ArrayRef<Value> acc) {
+    Value tileBase = cfg.tile() ? kb.add(base, kb.i32(cfg.tile())) : base;
     Value rowA = kb.add(kb.add(kb.mul(warpgroup, 64), kb.mul(wb.andC(warp, 3), 16)), g);
     SideTerms rows[2];
     Value xsums[2];
@@ -480,12 +383,31 @@ Kernel gpu_kernels::buildWgmmaGemmKernel(OpBuilder &b, Location loc,
       Value at = kb.add(base, wb.shl(col, 2));
       SideTerms cols[2];
       Value bcnt[2];
-      for (int64_t e = 0; e < 2; ++e) {
-        Value ate = kb.add(at, kb.i32(4 * e));
-        bcnt[e] = wb.loadShared(i32, kb.add(ate, kb.i32(cfg.bcnt())));
-        cols[e].scale = wb.loadShared(f32, kb.add(ate, kb.i32(cfg.sw())));
+      if (cfg.producers) {
+        // Both columns' parameters in one 8-byte load each.
+        auto pair = [&](Type type, int64_t offset, Value (&out)[2]) {
+          Value v = wb.loadShared(VectorType::get({2}, type), kb.add(at, kb.i32(offset)), 8);
+          for (int64_t e = 0; e < 2; ++e)
+            out[e] = LLVM::ExtractElementOp::create(b, loc, v, kb.i32(e));
+        };
+        Value scale[2], bias[2];
+        pair(i32, cfg.bcnt(), bcnt);
+        pair(f32, cfg.sw(), scale);
         if (args.bias)
-          cols[e].bias = wb.loadShared(f32, kb.add(ate, kb.i32(cfg.bias())));
+          pair(f32, cfg.bias(), bias);
+        for (int64_t e = 0; e < 2; ++e) {
+          cols[e].scale = scale[e];
+          if (args.bias)
+            cols[e].bias = bias[e];
+        }
+      } else {
+        for (int64_t e = 0; e < 2; ++e) {
+          Value ate = kb.add(at, kb.i32(4 * e));
+          bcnt[e] = wb.loadShared(i32, kb.add(ate, kb.i32(cfg.bcnt())));
+          cols[e].scale = wb.loadShared(f32, kb.add(ate, kb.i32(cfg.sw())));
+          if (args.bias)
+            cols[e].bias = wb.loadShared(f32, kb.add(ate, kb.i32(cfg.bias())));
+        }
       }
       for (int64_t h = 0; h < 2; ++h) {
         Value y[2];
@@ -496,7 +418,8 @@ Kernel gpu_kernels::buildWgmmaGemmKernel(OpBuilder &b, Location loc,
           y[e] = finishEpilogue(kb, epi, dot, rows[h], cols[e]);
         }
         Value r = kb.add(rowA, kb.i32(8 * h));
-        Value at = kb.add(base, kb.mul(kb.add(kb.mul(r, cfg.tilePitch()), col), elementBytes));
+        Value at =
+            kb.add(tileBase, kb.mul(kb.add(kb.mul(r, cfg.tilePitch()), col), elementBytes));
         if (half) {
           auto bits = [&](Value v) {
             Value i16 = arith::BitcastOp::create(b, loc, b.getI16Type(), v);
@@ -510,9 +433,7 @@ Kernel gpu_kernels::buildWgmmaGemmKernel(OpBuilder &b, Location loc,
         }
       }
     }
-  });
-  gpu::BarrierOp::create(b, loc);
-
+  };
   // The tile to global memory by the consumers, 16 bytes per thread and
   // step, rows of the block in order; guarded by m < M and n < N. Rows of N
   // elements are 16-byte aligned only if N is a multiple of the chunk: else
@@ -521,14 +442,15 @@ Kernel gpu_kernels::buildWgmmaGemmKernel(OpBuilder &b, Location loc,
   const bool vectorStores = n % perChunk == 0;
   Value outBase = kb.globalPointer(args.out);
   Type elementInt = half ? b.getI16Type() : i32;
-  consumersOnly([&] {
+  auto storeTile = [&](Value base, Value mBlock, Value nBlock) {
+    Value tileBase = cfg.tile() ? kb.add(base, kb.i32(cfg.tile())) : base;
     for (int64_t step = 0; step < kBlockM * chunksPerRow / kConsumers; ++step) {
       Value id = kb.add(tid, kb.i32(step * kConsumers));
       Value r = kb.divu(id, chunksPerRow), c = kb.remu(id, chunksPerRow);
       Value row = kb.add(kb.mul(mBlock, kBlockM), r);
       Value col = kb.add(kb.mul(nBlock, blockN), kb.mul(c, perChunk));
-      Value from = kb.add(base, kb.mul(kb.add(kb.mul(r, cfg.tilePitch()), kb.mul(c, perChunk)),
-                                       elementBytes));
+      Value from = kb.add(tileBase, kb.mul(kb.add(kb.mul(r, cfg.tilePitch()), kb.mul(c, perChunk)),
+                                           elementBytes));
       Value element = wb.toI64(kb.add(kb.mul(row, n), col));
       kb.ifThen(kb.andI(kb.ult(row, m), kb.ult(col, n)), [&] {
         if (vectorStores) {
@@ -547,12 +469,234 @@ Kernel gpu_kernels::buildWgmmaGemmKernel(OpBuilder &b, Location loc,
           });
       });
     }
-  });
-  gpu::ReturnOp::create(b, loc);
+  };
 
-  Kernel kernel{func,
-                {llvm::divideCeilSigned(n, blockN), llvm::divideCeilSigned(m, kBlockM), 1},
-                {cfg.threads(), 1, 1}};
+  if (!cfg.producers) {
+    Value nBlock = kb.indexToI32(kb.blockId(gpu::Dimension::x));
+    Value mBlock = kb.indexToI32(kb.blockId(gpu::Dimension::y));
+    // Every thread copies; prologue K tiles 0..ahead−1, one commit group
+    // each (empty past KT, so that the wait counts below hold).
+    const int64_t ahead = stages - 2;
+    Copies copies = planCopies(wb, cfg, spec, tid, kConsumers, mBlock, nBlock);
+    for (int64_t s = 0; s < ahead; ++s) {
+      if (s < kTiles)
+        loadStage(copies, kb.i32(s), kb.i32(s));
+      NVVM::CpAsyncCommitGroupOp::create(b, loc);
+    }
+    // The epilogue parameters of the block's rows (threads 0..127) and
+    // columns (the next blockN threads), clamped into range, staged in
+    // shared memory now: loaded between the output stores they would
+    // serialize on global memory (a load cannot pass a store that may
+    // alias).
+    Value isRowThread = kb.ult(tid, kBlockM);
+    auto ifOp = scf::IfOp::create(b, loc, isRowThread, /*withElseRegion=*/true);
+    {
+      OpBuilder::InsertionGuard inner(b);
+      b.setInsertionPointToStart(ifOp.thenBlock());
+      Value row = arith::IndexCastOp::create(
+          b, loc, b.getIndexType(), kb.minu(kb.add(kb.mul(mBlock, kBlockM), tid), m - 1));
+      Value xsum = kb.sub(kb.load(args.lhsPopcount, row),
+                          kb.load(args.lhsPopcount, kb.add(row, m)));
+      Value at = kb.add(base, wb.shl(tid, 2));
+      wb.storeShared(xsum, kb.add(at, kb.i32(cfg.xsum())));
+      wb.storeShared(param(epi.lhsScale, args.lhsScale, row), kb.add(at, kb.i32(cfg.sx())));
+      b.setInsertionPointToStart(ifOp.elseBlock());
+      Value i = kb.sub(tid, kb.i32(kBlockM));
+      Value col = arith::IndexCastOp::create(
+          b, loc, b.getIndexType(), kb.minu(kb.add(kb.mul(nBlock, blockN), i), n - 1));
+      at = kb.add(base, wb.shl(i, 2));
+      wb.storeShared(kb.load(args.rhsPopcount, col), kb.add(at, kb.i32(cfg.bcnt())));
+      wb.storeShared(param(epi.rhsScale, args.rhsScale, col), kb.add(at, kb.i32(cfg.sw())));
+      if (args.bias)
+        wb.storeShared(kb.load(args.bias, col), kb.add(at, kb.i32(cfg.bias())));
+    }
+    // Iteration it waits for tile it, then refills slot (it + 4) % 6 =
+    // (it − 2) % 6: its last reader, the wgmma group of it − 2, is complete,
+    // since every thread passed `wgmma.wait_group 1` of iteration it − 1
+    // before this iteration's barrier.
+    auto loop = scf::ForOp::create(
+        b, loc, kb.i32(0), kb.i32(kTiles), kb.i32(1), zeros(),
+        [&](OpBuilder &nb, Location, Value it, ValueRange iterAcc) {
+          OpBuilder::InsertionGuard inner(b);
+          b.setInsertionPointToStart(nb.getInsertionBlock());
+          NVVM::CpAsyncWaitGroupOp::create(b, loc, ahead - 1);
+          proxyFence();
+          gpu::BarrierOp::create(b, loc);
+          Value next = kb.add(it, kb.i32(ahead));
+          kb.ifThen(kb.ult(next, kTiles),
+                    [&] { loadStage(copies, kb.remu(next, stages), next); });
+          NVVM::CpAsyncCommitGroupOp::create(b, loc);
+          scf::YieldOp::create(b, loc, multiply(kb.remu(it, stages), iterAcc));
+        });
+    NVVM::WgmmaWaitGroupSyncOp::create(b, loc, 0);
+    NVVM::CpAsyncWaitGroupOp::create(b, loc, 0);
+    SmallVector<Value> acc(loop.getResults().begin(), loop.getResults().end());
+    gpu::BarrierOp::create(b, loc); // every warpgroup is done with the slots
+    storeFragments(base, acc);
+    gpu::BarrierOp::create(b, loc);
+    storeTile(base, mBlock, nBlock);
+    gpu::ReturnOp::create(b, loc);
+    Kernel kernel{func, {tilesN, tilesM, 1}, {cfg.threads(), 1, 1}};
+    kernel.dynamicSharedBytes = cfg.sharedBytes();
+    return kernel;
+  }
+
+  // Specialized. Full and empty mbarrier per slot; the block's K tiles are
+  // numbered across its output tiles (u = i·KT + kt for its i-th tile), so
+  // the producers run ahead into the next output tile while the consumers
+  // finish this one: K tile u fills slot u % S in its (u / S)-th round;
+  // full[slot] completes its phase of that parity when the producers'
+  // copies have landed, empty[slot] when all 8 consumer warps are past the
+  // wgmmas that read the slot's previous round.
+  Value fullBars = kb.add(base, kb.i32(cfg.full()));
+  Value emptyBars = kb.add(base, kb.i32(cfg.empty()));
+  kb.ifThen(kb.eq(tid, 0), [&] {
+    for (int64_t s = 0; s < stages; ++s) {
+      wb.mbarrierInit(kb.add(fullBars, kb.i32(8 * s)), cfg.producers);
+      wb.mbarrierInit(kb.add(emptyBars, kb.i32(8 * s)), kConsumers / 32);
+    }
+  });
+  gpu::BarrierOp::create(b, loc); // mbarriers initialized
+  // The role from lane 0's warpgroup (as CUTLASS does): a value ptxas
+  // knows to be warp-uniform. With `tid < 256` it serializes every wgmma
+  // ("compiler-inserted WG.AR in divergent path"; 15 % slower layers).
+  Value uniformGroup = NVVM::ShflOp::create(
+      b, loc, i32, kb.i32(-1), warpgroup, kb.i32(0), kb.i32(31),
+      NVVM::ShflKindAttr::get(b.getContext(), NVVM::ShflKind::idx), UnitAttr());
+  Value isConsumer = kb.ult(uniformGroup, kConsumers / 128);
+  Value block = kb.indexToI32(kb.blockId(gpu::Dimension::x));
+  // This block's output tiles: block + i·grid for i < count.
+  Value count = kb.add(kb.divu(kb.sub(kb.i32(tiles - 1), block), grid), kb.i32(1));
+  auto tileLoop = [&](auto body) {
+    scf::ForOp::create(b, loc, kb.i32(0), count, kb.i32(1), ValueRange{},
+                       [&](OpBuilder &nb, Location, Value i, ValueRange) {
+                         OpBuilder::InsertionGuard inner(b);
+                         b.setInsertionPointToStart(nb.getInsertionBlock());
+                         Value tile = kb.add(block, kb.mul(i, grid));
+                         body(kb.mul(i, kTiles), kb.divu(tile, tilesN), kb.remu(tile, tilesN));
+                         scf::YieldOp::create(b, loc);
+                       });
+  };
+  auto opaque = [&](Value v) { return asmValue("mov.b32 $0, $1;", "=r,r", {v}); };
+  auto namedBarrier = [&] { // the 8 consumer warps
+    wb.ptx("bar.sync 1, 256;", {}, "~{memory}");
+  };
+  auto roles = scf::IfOp::create(b, loc, isConsumer, /*withElseRegion=*/true);
+  {
+    OpBuilder::InsertionGuard inner(b);
+    b.setInsertionPointToStart(roles.thenBlock());
+    tileLoop([&](Value first, Value mBlock, Value nBlock) {
+      // The epilogue parameters of row tid % 128 and column tid, clamped
+      // into range: loaded now, in flight during the mainloop, staged in
+      // shared memory after it.
+      Value row = arith::IndexCastOp::create(
+          b, loc, b.getIndexType(),
+          kb.minu(kb.add(kb.mul(mBlock, kBlockM), wb.andC(tid, kBlockM - 1)), m - 1));
+      Value col = arith::IndexCastOp::create(
+          b, loc, b.getIndexType(), kb.minu(kb.add(kb.mul(nBlock, blockN), tid), n - 1));
+      Value popP = kb.load(args.lhsPopcount, row);
+      Value popN = kb.load(args.lhsPopcount, kb.add(row, m));
+      Value sx = param(epi.lhsScale, args.lhsScale, row);
+      Value bcnt = kb.load(args.rhsPopcount, col);
+      Value sw = param(epi.rhsScale, args.rhsScale, col);
+      Value bias = args.bias ? kb.load(args.bias, col) : Value();
+
+      auto loop = scf::ForOp::create(
+          b, loc, kb.i32(0), kb.i32(kTiles), kb.i32(1), zeros(),
+          [&](OpBuilder &nb, Location, Value kt, ValueRange iterAcc) {
+            OpBuilder::InsertionGuard body(b);
+            b.setInsertionPointToStart(nb.getInsertionBlock());
+            Value u = kb.add(first, kt);
+            Value slot = kb.remu(u, stages);
+            wb.mbarrierWait(kb.add(fullBars, wb.shl(slot, 3)), wb.andC(kb.divu(u, stages), 1));
+            proxyFence();
+            SmallVector<Value> d = multiply(slot, iterAcc);
+            // wait_group 1: the wgmmas of K tile u − 1 are done.
+            Value previous = kb.remu(kb.add(u, kb.i32(stages - 1)), stages);
+            kb.ifThen(kb.andI(kb.cmp(arith::CmpIPredicate::ugt, kt, kb.i32(0)), kb.eq(lane, 0)),
+                      [&] { wb.mbarrierArrive(kb.add(emptyBars, wb.shl(previous, 3))); });
+            scf::YieldOp::create(b, loc, d);
+          });
+      NVVM::WgmmaWaitGroupSyncOp::create(b, loc, 0);
+      Value last = kb.remu(kb.add(first, kb.i32(kTiles - 1)), stages);
+      kb.ifThen(kb.eq(lane, 0), [&] { wb.mbarrierArrive(kb.add(emptyBars, wb.shl(last, 3))); });
+      SmallVector<Value> acc(loop.getResults().begin(), loop.getResults().end());
+
+      // The shared base again, through an opaque move: else LLVM hoists
+      // the epilogue's ~100 shared addresses out of the tile loop, and
+      // ptxas spills them around the mainloop.
+      Value epiBase = opaque(base);
+      // The previous tile's bulk stores have read the tile buffer.
+      if (vectorStores)
+        kb.ifThen(kb.eq(uniformGroup, 0),
+                  [&] { wb.ptx("cp.async.bulk.wait_group.read 0;", {}, "~{memory}"); });
+      // Every consumer is past the previous tile's reads of the parameters
+      // and of the output tile (the barrier before its stores).
+      kb.ifThen(kb.eq(uniformGroup, 0), [&] {
+        Value at = kb.add(epiBase, wb.shl(tid, 2));
+        wb.storeShared(kb.sub(popP, popN), kb.add(at, kb.i32(cfg.xsum())));
+        wb.storeShared(sx, kb.add(at, kb.i32(cfg.sx())));
+      });
+      Value at = kb.add(epiBase, wb.shl(tid, 2));
+      wb.storeShared(bcnt, kb.add(at, kb.i32(cfg.bcnt())));
+      wb.storeShared(sw, kb.add(at, kb.i32(cfg.sw())));
+      if (bias)
+        wb.storeShared(bias, kb.add(at, kb.i32(cfg.bias())));
+      namedBarrier();
+      storeFragments(epiBase, acc);
+      if (vectorStores)
+        proxyFence(); // the tile, written here, is read by the async proxy
+      namedBarrier();
+      if (!vectorStores) {
+        storeTile(epiBase, mBlock, nBlock);
+        return;
+      }
+      // Rows of 16-byte multiples: warpgroup 0 stores row tid of the tile
+      // with one bulk copy (cp.async.bulk: the async proxy, hence the
+      // proxy fence of every writer above), so the consumers start the next tile while the stores
+      // drain; the tile buffer is written again only after
+      // wait_group.read (before the barrier above, next tile).
+      kb.ifThen(kb.eq(uniformGroup, 0), [&] {
+        Value row = kb.add(kb.mul(mBlock, kBlockM), tid);
+        Value col = kb.mul(nBlock, blockN);
+        kb.ifThen(kb.ult(row, m), [&] {
+          Value width = kb.minu(kb.sub(kb.i32(n), col), blockN);
+          Value from = kb.add(kb.add(epiBase, kb.i32(cfg.tile())),
+                              kb.mul(tid, cfg.tilePitch() * elementBytes));
+          Value element = wb.toI64(kb.add(kb.mul(row, n), col));
+          Value to = kb.byteOffset(outBase, kb.mul(element, elementBytes));
+          wb.ptx("cp.async.bulk.global.shared::cta.bulk_group [$0], [$1], $2;",
+                 {to, from, kb.mul(width, elementBytes)}, "l,r,r,~{memory}");
+        });
+        wb.ptx("cp.async.bulk.commit_group;", {}, "~{memory}");
+      });
+    });
+    if (vectorStores)
+      kb.ifThen(kb.eq(uniformGroup, 0),
+                [&] { wb.ptx("cp.async.bulk.wait_group 0;", {}, "~{memory}"); });
+    b.setInsertionPointToStart(roles.elseBlock());
+    tileLoop([&](Value first, Value mBlock, Value nBlock) {
+      Copies c = planCopies(wb, cfg, spec, kb.sub(tid, kb.i32(kConsumers)), cfg.producers,
+                            mBlock, nBlock);
+      scf::ForOp::create(
+          b, loc, kb.i32(0), kb.i32(kTiles), kb.i32(1), ValueRange{},
+          [&](OpBuilder &nb, Location, Value kt, ValueRange) {
+            OpBuilder::InsertionGuard body(b);
+            b.setInsertionPointToStart(nb.getInsertionBlock());
+            Value u = kb.add(first, kt);
+            Value slot = kb.remu(u, stages);
+            kb.ifThen(kb.cmp(arith::CmpIPredicate::uge, u, kb.i32(stages)), [&] {
+              wb.mbarrierWait(kb.add(emptyBars, wb.shl(slot, 3)),
+                              wb.andC(kb.add(kb.divu(u, stages), kb.i32(1)), 1));
+            });
+            loadStage(c, slot, kt);
+            wb.mbarrierArriveCopies(kb.add(fullBars, wb.shl(slot, 3)));
+            scf::YieldOp::create(b, loc);
+          });
+    });
+  }
+  gpu::ReturnOp::create(b, loc);
+  Kernel kernel{func, {grid, 1, 1}, {cfg.threads(), 1, 1}};
   kernel.dynamicSharedBytes = cfg.sharedBytes();
   return kernel;
 }

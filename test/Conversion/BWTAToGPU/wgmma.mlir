@@ -26,17 +26,21 @@
 // CHECK: gpu.launch_func @bwta_kernels::@linear_{{[0-9]+}} blocks in ({{[^)]*}}) threads in ({{[^)]*}}) args(
 // CHECK-LABEL: func.func @m17(
 // CHECK: gpu.launch_func @bwta_kernels::@linear_{{[0-9]+}} blocks in ({{[^)]*}}) threads in ({{[^)]*}}) dynamic_shared_memory_size
-// M = 1100, N = 3900: 9 × 16 tiles of 128 × 256 fill the 132 SMs, so the
-// warp-specialized kernel: 384 threads, 140416 bytes (1 KiB slack, 8 slots
-// of 16 KiB or the f32-sized output tile, 4 KiB of parameters, 16
-// mbarriers).
+// M = 4096, N = 7424: 32 × 29 = 928 tiles of 128 × 256, at least 7 rounds
+// of the 132 SMs, so the warp-specialized kernel: a persistent grid of 132
+// blocks of 384 threads, 203904 bytes (1 KiB slack, 8 slots of 16 KiB, the
+// f16 output tile [128][264], 4 KiB of parameters, 16 mbarriers).
 // (Only with wgmma-specialized=true: by default the pipelined kernel, 256
-// threads, runs it — faster in whole layers on the H200.)
+// threads, runs it.)
 // DEFAULT-LABEL: func.func @specialized(
-// DEFAULT: gpu.launch_func @bwta_kernels::@linear_{{[0-9]+}} blocks in (%c31{{.*}}, %c9{{.*}}, %{{.*}}) threads in (%c256{{.*}}, %{{.*}}, %{{.*}}) dynamic_shared_memory_size
+// DEFAULT: gpu.launch_func @bwta_kernels::@linear_{{[0-9]+}} blocks in (%c58{{.*}}, %c32{{.*}}, %{{.*}}) threads in (%c256{{.*}}, %{{.*}}, %{{.*}}) dynamic_shared_memory_size
 // CHECK-LABEL: func.func @specialized(
-// CHECK-DAG: %[[SSMEM:.*]] = arith.constant 140416 : i32
-// CHECK: gpu.launch_func @bwta_kernels::@linear_{{[0-9]+}} blocks in (%c16{{.*}}, %c9{{.*}}, %{{.*}}) threads in (%c384{{.*}}, %{{.*}}, %{{.*}}) dynamic_shared_memory_size %[[SSMEM]] args(
+// CHECK-DAG: %[[SSMEM:.*]] = arith.constant 203904 : i32
+// CHECK: gpu.launch_func @bwta_kernels::@linear_{{[0-9]+}} blocks in (%c132{{.*}}, %c1{{.*}}, %c1{{.*}}) threads in (%c384{{.*}}, %{{.*}}, %{{.*}}) dynamic_shared_memory_size %[[SSMEM]] args(
+// M = 1100, N = 3900: 144 tiles of 128 × 256, fewer than 7 rounds: the
+// pipelined kernel even with wgmma-specialized=true (slower there).
+// CHECK-LABEL: func.func @few_tiles(
+// CHECK: gpu.launch_func @bwta_kernels::@linear_{{[0-9]+}} blocks in (%c31{{.*}}, %c9{{.*}}, %{{.*}}) threads in (%c256{{.*}}, %{{.*}}, %{{.*}}) dynamic_shared_memory_size
 
 // The ¬n plane: the ballot bit of plane 1 is in-range ∧ ¬(kept ∧ x < 0),
 // and its popcount written back as popc(n) = K − popc(q).
@@ -87,7 +91,8 @@
 // The specialized kernel: thread 0 sets up full[8] and empty[8]; the
 // consumers wait for full[slot], multiply, and give the previous slot back;
 // the producer warpgroup waits for empty[slot], copies, and arrives on
-// full[slot] once its copies have landed.
+// full[slot] once its copies have landed (K tiles numbered across the
+// block's output tiles).
 // PTX-SAME: .maxntid 384, 1, 1\0A.minnctapersm 1\0A
 // PTX-SAME: mbarrier.init.shared::cta.b64
 // The role comes from lane 0 (a warp-uniform value for ptxas: a role test
@@ -96,7 +101,12 @@
 // PTX-SAME: mbarrier.try_wait.parity.shared::cta.b64
 // PTX-SAME: wgmma.mma_async.sync.aligned.m64n256k256.s32.b1.b1.and.popc
 // PTX-SAME: mbarrier.arrive.shared::cta.b64
-// PTX-SAME: mbarrier.try_wait.parity.shared::cta.b64
+// Persistent epilogue: the previous tile's bulk stores have read the tile
+// buffer, the consumers (named barrier 1) stage the tile, warpgroup 0
+// stores its rows with bulk async copies.
+// PTX-SAME: cp.async.bulk.wait_group.read 0;
+// PTX-SAME: bar.sync 1, 256;
+// PTX-SAME: cp.async.bulk.global.shared::cta.bulk_group
 // PTX-SAME: cp.async.cg.shared.global
 // PTX-SAME: cp.async.mbarrier.arrive.noinc.shared::cta.b64
 
@@ -146,12 +156,23 @@ func.func @m17(%x: tensor<17x512xf16>) -> tensor<17x64xf16> {
   return %y : tensor<17x64xf16>
 }
 
-func.func @specialized(%x: tensor<1100x700xf32> {bwta.name = "x"}) -> (tensor<1100x3900xf16> {bwta.name = "y"}) {
+func.func @specialized(%x: tensor<4096x700xf32> {bwta.name = "x"}) -> (tensor<4096x7424xf16> {bwta.name = "y"}) {
+  %t, %st = bwta.quantize %x {scheme = #bwta.scheme<granularity = per_token>}
+      : tensor<4096x700xf32> -> tensor<4096x700x!bwta.ternary>, tensor<4096xf32>
+  %w = bwta.weight "w4" : tensor<7424x700x!bwta.binary>
+  %s = bwta.weight "s4" : tensor<7424xf32>
+  %b = bwta.weight "b4" : tensor<7424xf32>
+  %y = bwta.qmatmul %t, %w scales(%st, %s) bias(%b)
+      : (tensor<4096x700x!bwta.ternary>, tensor<7424x700x!bwta.binary>, tensor<4096xf32>, tensor<7424xf32>, tensor<7424xf32>) -> tensor<4096x7424xf16>
+  return %y : tensor<4096x7424xf16>
+}
+
+func.func @few_tiles(%x: tensor<1100x700xf32> {bwta.name = "x"}) -> (tensor<1100x3900xf16> {bwta.name = "y"}) {
   %t, %st = bwta.quantize %x {scheme = #bwta.scheme<granularity = per_token>}
       : tensor<1100x700xf32> -> tensor<1100x700x!bwta.ternary>, tensor<1100xf32>
-  %w = bwta.weight "w4" : tensor<3900x700x!bwta.binary>
-  %s = bwta.weight "s4" : tensor<3900xf32>
-  %b = bwta.weight "b4" : tensor<3900xf32>
+  %w = bwta.weight "w5" : tensor<3900x700x!bwta.binary>
+  %s = bwta.weight "s5" : tensor<3900xf32>
+  %b = bwta.weight "b5" : tensor<3900xf32>
   %y = bwta.qmatmul %t, %w scales(%st, %s) bias(%b)
       : (tensor<1100x700x!bwta.ternary>, tensor<3900x700x!bwta.binary>, tensor<1100xf32>, tensor<3900xf32>, tensor<3900xf32>) -> tensor<1100x3900xf16>
   return %y : tensor<1100x3900xf16>
