@@ -78,7 +78,10 @@ def ConvertBWTAToGPUPass : Pass<"bwta-lower-to-gpu", "::mlir::ModuleOp"> {
     H200 crossover) the same GEMM and epilogue run as a popcount GEMV
     instead: one block per 8 columns, one wide streaming weight load per
     lane and K tile pair issued up front, AND + popc on the CUDA cores for
-    each lhs row, shuffle and shared-memory sums (docs/GPU.md). Targets below sm_80 cannot run b1 AND MMA and are
+    each lhs row, shuffle and shared-memory sums (docs/GPU.md). When an
+    activation quantizer is read only by such GEMVs (`gemv-quantize`), it
+    runs inside each GEMV block instead of as a kernel of its own: one
+    kernel per decode layer. Targets below sm_80 cannot run b1 AND MMA and are
     refused with a diagnostic (LLVM would crash instead). Anything else in
     such a function (float ops, batched or grouped forms, static
     quantizers) is an error that names the op.
@@ -108,6 +111,9 @@ def ConvertBWTAToGPUPass : Pass<"bwta-lower-to-gpu", "::mlir::ModuleOp"> {
     Option<"gemvRows", "gemv-rows", "int64_t", /*default=*/"0",
            "lhs rows per GEMV block (the weights stay in registers across "
            "them); 0: all M rows in one block">,
+    Option<"gemvQuantize", "gemv-quantize", "bool", /*default=*/"true",
+           "quantize the lhs rows inside the GEMV blocks that read them "
+           "(decode) when nothing else reads the quantizer's results">,
     Option<"wgmmaMinM", "wgmma-min-m", "int64_t", /*default=*/"-1",
            "smallest M of a BWTA linear layer computed by the wgmma kernel "
            "on sm_90a; -1 picks the measured default, 0 never (explicit "
@@ -116,11 +122,11 @@ def ConvertBWTAToGPUPass : Pass<"bwta-lower-to-gpu", "::mlir::ModuleOp"> {
            "smallest M of an int8-path qmatmul computed by the wgmma int8 "
            "GEMM on sm_90a instead of mma.sync m16n8k32; -1 picks the "
            "measured default, 0 never">,
-    Option<"wgmmaSpecialized", "wgmma-specialized", "bool", /*default=*/"false",
-           "let the BWTA wgmma kernel take its warp-specialized 128x256 "
-           "configuration where ceil(M/128)*ceil(N/256) >= 132; off by "
-           "default: slower than the pipelined one in whole layers on the "
-           "H200 (bench/RESULTS.md)">,
+    Option<"wgmmaSpecialized", "wgmma-specialized", "bool", /*default=*/"true",
+           "let the BWTA wgmma kernel take its persistent warp-specialized "
+           "128x256 configuration where ceil(M/128)*ceil(N/256) >= 924 "
+           "(about 7 rounds of tiles: faster there on the H200, slower "
+           "below; bench/RESULTS.md)">,
     Option<"quantizeWarpMinM", "quantize-warp-min-m", "int64_t",
            /*default=*/"-1",
            "smallest M (rows) an activation quantizer packs with a warp per "

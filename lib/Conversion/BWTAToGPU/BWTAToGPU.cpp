@@ -199,6 +199,7 @@ struct ConvertBWTAToGPUPass
     return spec.m <= maxM && gemvShape(spec, gemvRows).sharedBytes() <= 48 * 1024;
   }
   int64_t gemvRowsPerBlock() const { return gemvRows; }
+  bool gemvQuantizeAllowed() const { return gemvQuantize; }
 
   /// Whether the wgmma kernel computes `spec`: a BWTA linear layer on
   /// sm_90a (wgmma exists on no other chip) with at least wgmma-min-m rows;
@@ -274,9 +275,22 @@ private:
   LogicalResult lowerPlaneMatmul(PlaneMatmulOp op);
   LogicalResult lowerEpilogue(BTCEpilogueOp op);
   LogicalResult lowerLinalg(linalg::LinalgOp op);
+  /// Walks the readers of the packed quantizer result `packed` through
+  /// split_planes (and out of bwta.fusion if `throughFusions`): popcounts go
+  /// to `popcount`; every other reader must be a plane matmul taking it as
+  /// lhs, read only by ungrouped epilogues, each given to `epilogue`. False
+  /// if a reader does not fit, a value is returned, a callback says no, or
+  /// there is no such matmul.
+  bool forEachLhsEpilogue(Value packed, bool throughFusions,
+                          function_ref<bool(PlanePopcountOp)> popcount,
+                          function_ref<bool(BTCEpilogueOp, PlaneMatmulOp)> epilogue);
   /// Whether the wgmma GEMM is the only reader of the packed words of
   /// quantizer result `packed` (then they are packed as p and ¬n).
   bool onlyWgmmaReads(Value packed);
+  /// Whether every reader of quantizer `op`'s results (spec `spec`) is the
+  /// epilogue of a GEMV that can quantize its rows itself, taking them as
+  /// its lhs side (then the quantizer runs inside those GEMVs).
+  bool onlyQuantizingGemvsRead(QuantizeOp op, const QuantizePackSpec &spec);
   // The int8 path (#bwta.path<int8>): activation levels as bytes, weights
   // as byte tiles derived at compile time, one int8 GEMM.
   LogicalResult lowerQuantizeLevels(QuantizeOp op);
@@ -311,6 +325,12 @@ private:
   DenseMap<Value, Value> rowPopcounts; // quantize result -> its popcounts
   DenseSet<Value> notNegative;         // quantize results packed as p, ¬n
   DenseMap<Value, Value> levelSums;    // int8-path quantize result -> Σ_k q
+  /// A quantizer run inside the GEMVs that read it: its spec and input.
+  struct GemvQuantizer {
+    QuantizePackSpec spec;
+    Value input;
+  };
+  DenseMap<Value, GemvQuantizer> quantizedInGemv; // by packed result
   llvm::StringMap<Value> globals;      // weight name + derivation -> get_global
   DenseMap<int64_t, Value> indexConstants;
 };
@@ -491,6 +511,10 @@ LogicalResult HostLowering::lowerQuantize(QuantizeOp op, linalg::LinalgOp produc
       return failure();
     args.push_back(*buf);
   }
+  if (!producer && onlyQuantizingGemvsRead(op, spec)) {
+    quantizedInGemv.try_emplace(op.getResult(), GemvQuantizer{spec, args.front()});
+    return success();
+  }
   Kernel kernel = addKernel([&](OpBuilder &b) {
     return buildQuantizePackKernel(b, op.getLoc(), "quantize_pack", spec);
   });
@@ -521,6 +545,8 @@ LogicalResult HostLowering::lowerPopcount(PlanePopcountOp op) {
     return op.emitOpError() << "bwta-lower-to-gpu: grouped popcounts are not "
                                "supported yet";
   Value source = root(op.getInput());
+  if (quantizedInGemv.count(source)) // computed where it is read
+    return success();
   if (Value popcounts = rowPopcounts.lookup(source)) {
     buffers[op.getResult()] = popcounts;
     return success();
@@ -564,17 +590,34 @@ LogicalResult HostLowering::lowerEpilogue(BTCEpilogueOp op) {
   if (failed(checkGemmOperands(matmul)))
     return failure();
   PlaneGemmSpec spec = epilogueSpec(op, matmul);
-  SmallVector<Value> operands{matmul.getLhs(), matmul.getRhs(), op.getLhsPopcount(),
-                              op.getRhsPopcount(), op.getLhsScale(), op.getRhsScale()};
-  for (Value optional : {op.getLhsZeroPoint(), op.getRhsZeroPoint(), op.getBias()})
+  // A GEMV that quantizes its lhs rows itself reads x, not the lhs side.
+  auto quantizer = quantizedInGemv.find(root(matmul.getLhs()));
+  bool quantizing = quantizer != quantizedInGemv.end();
+  SmallVector<Value> operands{matmul.getRhs(), op.getRhsPopcount(), op.getRhsScale()};
+  if (!quantizing)
+    operands = {matmul.getLhs(), matmul.getRhs(), op.getLhsPopcount(),
+                op.getRhsPopcount(), op.getLhsScale(), op.getRhsScale()};
+  for (Value optional : {quantizing ? Value() : Value(op.getLhsZeroPoint()),
+                         Value(op.getRhsZeroPoint()), Value(op.getBias())})
     if (optional)
       operands.push_back(optional);
   SmallVector<Value> args;
+  if (quantizing)
+    args.push_back(quantizer->second.input);
   for (Value operand : operands) {
     FailureOr<Value> buf = buffer(op, operand);
     if (failed(buf))
       return failure();
     args.push_back(*buf);
+  }
+  if (quantizing) {
+    launchInto(addKernel([&](OpBuilder &b) {
+                 return buildQuantizingGemvKernel(b, op.getLoc(), "linear", spec,
+                                                  quantizer->second.spec,
+                                                  pass.gemvRowsPerBlock());
+               }),
+               args, op.getResult());
+    return success();
   }
   // The wgmma kernel where the quantizer packed ¬n for it (onlyWgmmaReads).
   Kernel kernel =
@@ -668,7 +711,9 @@ LogicalResult HostLowering::lowerLinalg(linalg::LinalgOp op) {
   return success();
 }
 
-bool HostLowering::onlyWgmmaReads(Value packed) {
+bool HostLowering::forEachLhsEpilogue(
+    Value packed, bool throughFusions, function_ref<bool(PlanePopcountOp)> popcount,
+    function_ref<bool(BTCEpilogueOp, PlaneMatmulOp)> epilogue) {
   bool any = false;
   SmallVector<Value> values{packed};
   while (!values.empty()) {
@@ -681,9 +726,12 @@ bool HostLowering::onlyWgmmaReads(Value packed) {
         values.push_back(split.getResult());
         continue;
       }
-      if (isa<PlanePopcountOp>(user)) // the popcounts stay those of p and n
+      if (auto count = dyn_cast<PlanePopcountOp>(user)) {
+        if (!popcount(count))
+          return false;
         continue;
-      if (auto yield = dyn_cast<YieldOp>(user)) { // out of a bwta.fusion
+      }
+      if (auto yield = dyn_cast<YieldOp>(user); yield && throughFusions) {
         values.push_back(yield->getParentOp()->getResult(use.getOperandNumber()));
         continue;
       }
@@ -692,15 +740,76 @@ bool HostLowering::onlyWgmmaReads(Value packed) {
           matmul->use_empty() || matmul.getGroupSize())
         return false;
       for (Operation *reader : matmul->getUsers()) {
-        auto epilogue = dyn_cast<BTCEpilogueOp>(reader);
-        if (!epilogue || epilogue.getGroupSize() ||
-            !pass.useWgmma(epilogueSpec(epilogue, matmul)))
+        auto readerEpilogue = dyn_cast<BTCEpilogueOp>(reader);
+        if (!readerEpilogue || readerEpilogue.getGroupSize() ||
+            !epilogue(readerEpilogue, matmul))
           return false;
       }
       any = true;
     }
   }
   return any;
+}
+
+bool HostLowering::onlyWgmmaReads(Value packed) {
+  return forEachLhsEpilogue(
+      packed, /*throughFusions=*/true,
+      [](PlanePopcountOp) { return true; }, // they stay those of p and n
+      [&](BTCEpilogueOp epilogue, PlaneMatmulOp matmul) {
+        return pass.useWgmma(epilogueSpec(epilogue, matmul));
+      });
+}
+
+bool HostLowering::onlyQuantizingGemvsRead(QuantizeOp op,
+                                           const QuantizePackSpec &spec) {
+  if (!pass.gemvQuantizeAllowed() || spec.tileRows != 16)
+    return false;
+  // The planes: into popcounts and the lhs of GEMVs that can quantize.
+  DenseSet<Operation *> epilogues;
+  SmallVector<Value> lhsSide{op.getResultScale()};
+  if (op.getResultZeroPoint())
+    lhsSide.push_back(op.getResultZeroPoint());
+  bool planesFit = forEachLhsEpilogue(
+      op.getResult(), /*throughFusions=*/false,
+      [&](PlanePopcountOp popcount) {
+        lhsSide.push_back(popcount.getResult());
+        return !popcount.getGroupSize();
+      },
+      [&](BTCEpilogueOp epilogue, PlaneMatmulOp matmul) {
+        PlaneGemmSpec gemm = epilogueSpec(epilogue, matmul);
+        epilogues.insert(epilogue);
+        return pass.useGemv(gemm) &&
+               quantizingGemvApplies(gemm, spec, pass.gemvRowsPerBlock());
+      });
+  if (!planesFit)
+    return false;
+  // The popcounts, scale and zero point: only the lhs side of those
+  // epilogues (which the GEMVs compute themselves).
+  for (Value value : lhsSide) {
+    if (!value || outputs.count(value))
+      return false;
+    for (OpOperand &use : value.getUses()) {
+      auto epilogue = dyn_cast<BTCEpilogueOp>(use.getOwner());
+      if (!epilogue || !epilogues.contains(epilogue) ||
+          !llvm::is_contained({Value(epilogue.getLhsPopcount()),
+                               Value(epilogue.getLhsScale()),
+                               Value(epilogue.getLhsZeroPoint())},
+                              value) ||
+          llvm::is_contained({Value(epilogue.getRhsPopcount()),
+                              Value(epilogue.getRhsScale()),
+                              Value(epilogue.getRhsZeroPoint()), Value(epilogue.getBias())},
+                             value))
+        return false;
+    }
+  }
+  // Each epilogue's lhs side is this quantizer's.
+  return llvm::all_of(epilogues, [&](Operation *e) {
+    auto epilogue = cast<BTCEpilogueOp>(e);
+    auto popcount = epilogue.getLhsPopcount().getDefiningOp<PlanePopcountOp>();
+    return popcount && root(popcount.getInput()) == op.getResult() &&
+           epilogue.getLhsScale() == op.getResultScale() &&
+           epilogue.getLhsZeroPoint() == op.getResultZeroPoint();
+  });
 }
 
 LogicalResult HostLowering::lowerQuantizeLevels(QuantizeOp op) {
@@ -832,6 +941,8 @@ LogicalResult HostLowering::lowerOp(Operation *op) {
       .Case<QuantizeOp>([&](auto q) { return lowerQuantize(q); })
       .Case<FusionOp>([&](auto f) { return lowerFusion(f); })
       .Case<SplitPlanesOp>([&](SplitPlanesOp split) -> LogicalResult {
+        if (quantizedInGemv.count(root(split.getInput())))
+          return success(); // packed inside the GEMVs that read it
         if (!getPackedLayout(split.getInput().getType()))
           return split.emitOpError() << "bwta-lower-to-gpu: operands must be "
                                         "packed (run bwta-pack-layout first)";

@@ -48,6 +48,8 @@ struct Tiling {
   int64_t threads() const { return 32 * blockWarpsM * blockWarpsN * splitK; }
 };
 
+struct QuantizePackSpec;
+
 /// A parameter of the epilogue: absent, one value, or one per row/column.
 enum class ParamKind { None, PerTensor, PerRow };
 
@@ -92,23 +94,52 @@ Kernel buildPlaneGemmKernel(mlir::OpBuilder &b, mlir::Location loc,
 /// block per 8 columns and `rowsPerBlock` lhs rows, `warps` warps over K
 /// (K tile pairs dealt round robin), `loadsPerLane` 16-byte weight loads
 /// per lane and weight plane; `terms` column sums per row (1: the plane
-/// pairs combined by the epilogue's coefficients; else one per pair).
+/// pairs combined by the epilogue's coefficients; else one per pair);
+/// `colTiles` 8-column tiles per block; `quantizerBytes` of shared memory
+/// for rows quantized in the block.
 struct GemvShape {
-  int64_t warps, loadsPerLane, rowsPerBlock, terms;
-  int64_t sharedBytes() const { return warps * terms * rowsPerBlock * 8 * 4; }
+  int64_t warps, loadsPerLane, rowsPerBlock, terms, colTiles = 1, quantizerBytes = 0;
+  int64_t sharedBytes() const {
+    return warps * terms * colTiles * rowsPerBlock * 8 * 4 + quantizerBytes;
+  }
 };
 
-/// The GEMV shape for `spec` (rowsPerBlock < 1: all M rows in one block).
-GemvShape gemvShape(const PlaneGemmSpec &spec, int64_t rowsPerBlock);
+/// The GEMV shape for `spec` (rowsPerBlock < 1: all M rows in one block),
+/// with room for `lhsQuantizer` (buildQuantizingGemvKernel) if given.
+GemvShape gemvShape(const PlaneGemmSpec &spec, int64_t rowsPerBlock,
+                    const QuantizePackSpec *lhsQuantizer = nullptr);
 
 /// The same GEMM (arguments and results of buildPlaneGemmKernel) for a few
 /// lhs rows: AND + popcount on the CUDA cores, the weights streamed once
 /// with one wide load per lane and K tile pair issued before any arithmetic.
-/// Grid: ⌈N/8⌉ × ⌈M/rowsPerBlock⌉ × batch. The packed lhs and rhs must be
+/// Grid: ⌈N/8⌉ × ⌈M/rowsPerBlock⌉ × batch (⌈N/8/colTiles⌉ for more column
+/// tiles per block, GemvShape). The packed lhs and rhs must be
 /// 16-byte aligned (every bundle buffer and weight is).
 Kernel buildPlaneGemvKernel(mlir::OpBuilder &b, mlir::Location loc,
                             llvm::StringRef name, const PlaneGemmSpec &spec,
                             int64_t rowsPerBlock);
+
+/// Whether buildQuantizingGemvKernel can compute `spec` (with an epilogue)
+/// with `lhsQuantizer`, the quantize_pack of its lhs (no fused producer):
+/// the block's weight loads, the quantizer's 256 threads and the rows'
+/// planes in shared memory must fit.
+bool quantizingGemvApplies(const PlaneGemmSpec &spec,
+                           const QuantizePackSpec &lhsQuantizer,
+                           int64_t rowsPerBlock);
+
+/// The GEMV of buildPlaneGemvKernel with the lhs quantizer inside (decode:
+/// one kernel per layer instead of two). Each block issues its weight
+/// loads, waits for the kernel before, quantizes its lhs rows of x exactly
+/// as quantize_pack does (the block-per-row walker, so 8 warps) into
+/// shared memory, then runs the popcounts and the epilogue on them.
+///
+/// Arguments: x [B·M·K] (the quantizer's input), rhs, rhs popcounts, rhs
+/// scale, [rhs zero point], [bias], out — buildPlaneGemvKernel's without
+/// the lhs parameters, which the block computes.
+Kernel buildQuantizingGemvKernel(mlir::OpBuilder &b, mlir::Location loc,
+                                 llvm::StringRef name, const PlaneGemmSpec &spec,
+                                 const QuantizePackSpec &lhsQuantizer,
+                                 int64_t rowsPerBlock);
 
 /// The BWTA linear layer (ternary activations × binary weights, per-row
 /// activation scales, no zero points, batch 1) on sm_90a: wgmma

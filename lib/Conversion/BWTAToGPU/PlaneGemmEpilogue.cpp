@@ -13,17 +13,22 @@ int64_t paramSize(ParamKind kind, int64_t rows) {
 
 gpu::GPUFuncOp gpu_kernels::createPlaneGemmFunc(OpBuilder &b, Location loc,
                                                 StringRef name,
-                                                const PlaneGemmSpec &spec) {
+                                                const PlaneGemmSpec &spec,
+                                                const QuantizePackSpec *lhsQuantizer) {
   Type i32 = b.getI32Type(), f32 = b.getF32Type();
   auto vec = [](int64_t size, Type type) { return MemRefType::get({size}, type); };
-  SmallVector<Type> args{vec(spec.lhsWords(), i32), vec(spec.rhsWords(), i32)};
+  int64_t rows = spec.batch * spec.m, cols = spec.batch * spec.n;
+  SmallVector<Type> args{lhsQuantizer ? vec(rows * spec.k, lhsQuantizer->inputType)
+                                      : vec(spec.lhsWords(), i32),
+                         vec(spec.rhsWords(), i32)};
   if (const std::optional<EpilogueSpec> &e = spec.epilogue) {
-    int64_t rows = spec.batch * spec.m, cols = spec.batch * spec.n;
-    args.push_back(vec(spec.lhsPlanes * rows, i32));
+    if (!lhsQuantizer)
+      args.push_back(vec(spec.lhsPlanes * rows, i32));
     args.push_back(vec(spec.rhsPlanes * cols, i32));
-    args.push_back(vec(paramSize(e->lhsScale, rows), f32));
+    if (!lhsQuantizer)
+      args.push_back(vec(paramSize(e->lhsScale, rows), f32));
     args.push_back(vec(paramSize(e->rhsScale, cols), f32));
-    if (e->lhsZeroPoint != ParamKind::None)
+    if (e->lhsZeroPoint != ParamKind::None && !lhsQuantizer)
       args.push_back(vec(paramSize(e->lhsZeroPoint, rows), i32));
     if (e->rhsZeroPoint != ParamKind::None)
       args.push_back(vec(paramSize(e->rhsZeroPoint, cols), i32));
@@ -39,18 +44,21 @@ gpu::GPUFuncOp gpu_kernels::createPlaneGemmFunc(OpBuilder &b, Location loc,
 }
 
 GemmArgs gpu_kernels::bindPlaneGemmArgs(gpu::GPUFuncOp func,
-                                        const PlaneGemmSpec &spec) {
+                                        const PlaneGemmSpec &spec,
+                                        const QuantizePackSpec *lhsQuantizer) {
   GemmArgs a;
   unsigned next = 0;
   auto arg = [&] { return func.getArgument(next++); };
   a.lhs = arg();
   a.rhs = arg();
   if (const std::optional<EpilogueSpec> &e = spec.epilogue) {
-    a.lhsPopcount = arg();
+    if (!lhsQuantizer)
+      a.lhsPopcount = arg();
     a.rhsPopcount = arg();
-    a.lhsScale = arg();
+    if (!lhsQuantizer)
+      a.lhsScale = arg();
     a.rhsScale = arg();
-    if (e->lhsZeroPoint != ParamKind::None)
+    if (e->lhsZeroPoint != ParamKind::None && !lhsQuantizer)
       a.lhsZeroPoint = arg();
     if (e->rhsZeroPoint != ParamKind::None)
       a.rhsZeroPoint = arg();

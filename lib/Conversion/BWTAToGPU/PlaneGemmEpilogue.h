@@ -13,17 +13,22 @@
 
 namespace bwta::gpu_kernels {
 
-/// The kernel's arguments, by role.
+/// The kernel's arguments, by role (lhs: the quantizer's input x when the
+/// kernel quantizes its lhs itself; then the lhs parameters are not
+/// arguments).
 struct GemmArgs {
   mlir::Value lhs, rhs, lhsPopcount, rhsPopcount, lhsScale, rhsScale,
       lhsZeroPoint, rhsZeroPoint, bias, out;
 };
 
-/// The gpu.func of a plane GEMM with the arguments of PlaneGemmSpec.
-mlir::gpu::GPUFuncOp createPlaneGemmFunc(mlir::OpBuilder &b, mlir::Location loc,
-                                         llvm::StringRef name,
-                                         const PlaneGemmSpec &spec);
-GemmArgs bindPlaneGemmArgs(mlir::gpu::GPUFuncOp func, const PlaneGemmSpec &spec);
+/// The gpu.func of a plane GEMM with the arguments of PlaneGemmSpec, or
+/// with those of buildQuantizingGemvKernel when `lhsQuantizer` is given.
+mlir::gpu::GPUFuncOp
+createPlaneGemmFunc(mlir::OpBuilder &b, mlir::Location loc, llvm::StringRef name,
+                    const PlaneGemmSpec &spec,
+                    const QuantizePackSpec *lhsQuantizer = nullptr);
+GemmArgs bindPlaneGemmArgs(mlir::gpu::GPUFuncOp func, const PlaneGemmSpec &spec,
+                           const QuantizePackSpec *lhsQuantizer = nullptr);
 /// A shared-memory i32 buffer of `size` elements (partial sums).
 mlir::Value addSharedI32(mlir::gpu::GPUFuncOp func, int64_t size, mlir::Location loc);
 

@@ -10,28 +10,79 @@
 // shuffles and over the warps in shared memory, and runs the same fused
 // epilogue as the GEMM kernel (PlaneGemmEpilogue.h).
 //
+// At decode the activation quantizer of the lhs is itself a one-block
+// kernel whose reductions are latency; the quantizing variant runs it in
+// every block, from L2, between the weight loads and the popcounts.
+//
 //===----------------------------------------------------------------------===//
 #include "PlaneGemmEpilogue.h"
+#include "QuantizePackRows.h"
 
 using namespace mlir;
 using namespace bwta;
 using namespace bwta::gpu_kernels;
 
-GemvShape gpu_kernels::gemvShape(const PlaneGemmSpec &spec,
-                                 int64_t rowsPerBlock) {
+namespace {
+/// Threads of the block-per-row quantizer walker (QuantizePackRows.h).
+constexpr int64_t kQuantizerWarps = 8;
+/// Reduction scratch of that walker: 2 × 256 f32 and 2 × 256 i32.
+constexpr int64_t kQuantizerScratchBytes = 4 * 4 * 256;
+/// Longest row quantized in the block: its K/256 elements per thread stay
+/// in registers next to the weights.
+constexpr int64_t kQuantizerMaxKTiles = 64;
+/// Blocks a quantizing GEMV aims at: one per SM of an H200.
+constexpr int64_t kTargetBlocks = 132;
+} // namespace
+
+GemvShape gpu_kernels::gemvShape(const PlaneGemmSpec &spec, int64_t rowsPerBlock,
+                                 const QuantizePackSpec *lhsQuantizer) {
   GemvShape shape;
   int64_t pairs = llvm::divideCeil(spec.kTiles(), 2);
-  shape.warps = std::min<int64_t>(8, pairs);
+  // A block that quantizes its rows is the quantizer walker's 8 warps.
+  shape.warps = lhsQuantizer ? kQuantizerWarps : std::min<int64_t>(8, pairs);
   shape.loadsPerLane = llvm::divideCeil(pairs, shape.warps);
   // At most 8 weight loads of 16 bytes in flight per lane (32 registers):
   // more warps for long K rather than more registers.
-  while (spec.rhsPlanes * shape.loadsPerLane > 8 && shape.warps < 32) {
+  while (!lhsQuantizer && spec.rhsPlanes * shape.loadsPerLane > 8 && shape.warps < 32) {
     shape.warps *= 2;
     shape.loadsPerLane = llvm::divideCeil(pairs, shape.warps);
   }
   shape.rowsPerBlock = rowsPerBlock < 1 ? spec.m : std::min(rowsPerBlock, spec.m);
   shape.terms = spec.epilogue ? 1 : spec.lhsPlanes * spec.rhsPlanes;
+  // A quantizing block repeats the quantizer's work for its rows: it takes
+  // as many column tiles as leave about one block per SM (as registers
+  // allow: at most 8 weight loads of 16 bytes per lane, as above).
+  shape.colTiles = 1;
+  if (lhsQuantizer) {
+    int64_t blocks = llvm::divideCeil(spec.n, 8) * llvm::divideCeil(spec.m, shape.rowsPerBlock) *
+                     spec.batch;
+    int64_t fit = std::max<int64_t>(1, 8 / (spec.rhsPlanes * shape.loadsPerLane));
+    shape.colTiles = std::clamp<int64_t>(llvm::divideCeil(blocks, kTargetBlocks), 1, fit);
+  }
+  if (lhsQuantizer) // the rows' planes, popcounts, scales, zero points
+    shape.quantizerBytes =
+        4 * shape.rowsPerBlock * (spec.lhsPlanes * (spec.kTiles() * 8 + 1) + 2) +
+        kQuantizerScratchBytes;
   return shape;
+}
+
+bool gpu_kernels::quantizingGemvApplies(const PlaneGemmSpec &spec,
+                                        const QuantizePackSpec &lhsQuantizer,
+                                        int64_t rowsPerBlock) {
+  GemvShape shape = gemvShape(spec, rowsPerBlock, &lhsQuantizer);
+  // Every block repeats the quantizer's work on its rows. Measured on the
+  // H200 (bench/RESULTS.md, session 5): that pays for one row per block
+  // and about one block per SM, two for the cheap binary and ternary
+  // quantizers; beyond, the quantize_pack kernel is faster.
+  int64_t blocks = llvm::divideCeil(llvm::divideCeil(spec.n, 8), shape.colTiles) *
+                   llvm::divideCeil(spec.m, shape.rowsPerBlock) * spec.batch;
+  int64_t maxBlocks = kTargetBlocks * (lhsQuantizer.planes() <= 2 ? 2 : 1);
+  return shape.rowsPerBlock == 1 && blocks <= maxBlocks && spec.epilogue && !lhsQuantizer.producer && !lhsQuantizer.notNegative &&
+         lhsQuantizer.planes() == spec.lhsPlanes && lhsQuantizer.k == spec.k &&
+         lhsQuantizer.m == spec.batch * spec.m && spec.kTiles() <= kQuantizerMaxKTiles &&
+         spec.epilogue->lhsScale == ParamKind::PerRow &&
+         (spec.epilogue->lhsZeroPoint == ParamKind::PerRow) == lhsQuantizer.asymmetric() &&
+         spec.rhsPlanes * shape.loadsPerLane <= 8 && shape.sharedBytes() <= 48 * 1024;
 }
 
 namespace {
@@ -74,6 +125,44 @@ std::array<Value, 4> loadInvariant(KernelBuilder &kb, Value ptr) {
   return words;
 }
 
+/// Four words at 32-bit shared address `address` (16-byte aligned).
+std::array<Value, 4> loadShared(KernelBuilder &kb, Value address) {
+  OpBuilder &b = kb.b;
+  Value vec = LLVM::LoadOp::create(b, kb.loc, VectorType::get({4}, b.getI32Type()),
+                                   kb.sharedPointer(address), /*alignment=*/16);
+  std::array<Value, 4> words;
+  for (int64_t e = 0; e < 4; ++e)
+    words[e] = LLVM::ExtractElementOp::create(b, kb.loc, vec, kb.i32(e));
+  return words;
+}
+
+/// Shared memory of the rows a quantizing GEMV block quantizes: planes
+/// [Pa][KT][rows][8] (16-byte aligned for vector loads), popcounts
+/// [Pa][rows], scales and zero points [rows], and the walker's scratch.
+struct QuantizedRows {
+  Value words, popcounts, scale, zeroPoint, floatScratch, intScratch;
+
+  QuantizedRows(gpu::GPUFuncOp func, const PlaneGemmSpec &spec, int64_t rows,
+                Location loc) {
+    MLIRContext *ctx = func.getContext();
+    Type i32 = IntegerType::get(ctx, 32), f32 = Float32Type::get(ctx);
+    auto workgroup = gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup);
+    auto add = [&](int64_t size, Type type) {
+      return func.addWorkgroupAttribution(
+          MemRefType::get({size}, type, MemRefLayoutAttrInterface{}, workgroup), loc);
+    };
+    words = add(spec.lhsPlanes * spec.kTiles() * rows * 8, i32);
+    func.setWorkgroupAttributionAttr(func.getNumWorkgroupAttributions() - 1,
+                                     LLVM::LLVMDialect::getAlignAttrName(),
+                                     IntegerAttr::get(IntegerType::get(ctx, 64), 16));
+    popcounts = add(spec.lhsPlanes * rows, i32);
+    scale = add(rows, f32);
+    zeroPoint = add(rows, i32);
+    floatScratch = add(512, f32);
+    intScratch = add(512, i32);
+  }
+};
+
 Value butterfly(KernelBuilder &kb, Value v, int64_t offset) {
   return NVVM::ShflOp::create(kb.b, kb.loc, kb.b.getI32Type(), kb.i32(-1), v,
                               kb.i32(offset), kb.i32(31),
@@ -81,26 +170,28 @@ Value butterfly(KernelBuilder &kb, Value v, int64_t offset) {
                               UnitAttr());
 }
 
-} // namespace
-
-Kernel gpu_kernels::buildPlaneGemvKernel(OpBuilder &b, Location loc,
-                                         StringRef name,
-                                         const PlaneGemmSpec &spec,
-                                         int64_t rowsPerBlock) {
-  const GemvShape shape = gemvShape(spec, rowsPerBlock);
+/// The GEMV; with `quantizer`, its lhs rows are quantized in the block.
+Kernel buildGemv(OpBuilder &b, Location loc, StringRef name, const PlaneGemmSpec &spec,
+                 int64_t rowsPerBlock, const QuantizePackSpec *quantizer) {
+  const GemvShape shape = gemvShape(spec, rowsPerBlock, quantizer);
   const int64_t pa = spec.lhsPlanes, pb = spec.rhsPlanes;
   const int64_t rt = spec.lhsRowTiles(), nt = spec.rhsRowTiles(), kt = spec.kTiles();
   const int64_t warps = shape.warps, loads = shape.loadsPerLane;
-  const int64_t rows = shape.rowsPerBlock, terms = shape.terms;
+  const int64_t rows = shape.rowsPerBlock, terms = shape.terms, tiles = shape.colTiles;
+  // Outputs of a block per term: [column tile][row][column].
+  const int64_t outputs = tiles * rows * 8;
   const std::optional<EpilogueSpec> &epi = spec.epilogue;
 
-  gpu::GPUFuncOp func = createPlaneGemmFunc(b, loc, name, spec);
-  // Column sums of each warp's K share: [warp][term][row][column].
-  Value partials = addSharedI32(func, warps * terms * rows * 8, loc);
+  gpu::GPUFuncOp func = createPlaneGemmFunc(b, loc, name, spec, quantizer);
+  // Column sums of each warp's K share: [warp][term][column tile][row][column].
+  Value partials = addSharedI32(func, warps * terms * outputs, loc);
+  std::optional<QuantizedRows> quantized;
+  if (quantizer)
+    quantized.emplace(func, spec, rows, loc);
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(&func.getBody().front());
   KernelBuilder kb{b, loc};
-  GemmArgs args = bindPlaneGemmArgs(func, spec);
+  GemmArgs args = bindPlaneGemmArgs(func, spec, quantizer);
 
   Value thread = kb.threadId();
   Value lane = kb.remu(thread, 32), warp = kb.divu(thread, 32);
@@ -108,7 +199,7 @@ Kernel gpu_kernels::buildPlaneGemvKernel(OpBuilder &b, Location loc,
   // Lane (g, t) reads words 4·(t&1) .. +3 of row g in K tile 2q + t/2 of
   // each K tile pair q: a warp's 32 lanes cover 512 contiguous bytes.
   Value wordInRow = kb.mul(kb.remu(t, 2), 4), ktInPair = kb.divu(t, 2);
-  Value colTile = kb.blockId(gpu::Dimension::x);
+  Value firstColTile = kb.mul(kb.blockId(gpu::Dimension::x), tiles);
   Value rowBlock = kb.blockId(gpu::Dimension::y);
   Value batch = kb.blockId(gpu::Dimension::z);
 
@@ -126,35 +217,93 @@ Kernel gpu_kernels::buildPlaneGemvKernel(OpBuilder &b, Location loc,
                   wordInRow);
   };
 
-  // Every weight load of the lane first (column g of the tile, clamped
+  // Every weight load of the lane first (column g of each tile, clamped
   // into the batch: columns past N are computed and never stored).
   Value rhsPtr = kb.globalPointer(args.rhs), lhsPtr = kb.globalPointer(args.lhs);
-  Value wRow = kb.add(kb.mul(batch, spec.n),
-                      kb.minu(kb.add(kb.mul(colTile, 8), g), spec.n - 1));
-  SmallVector<SmallVector<std::array<Value, 4>>> w(pb);
-  for (int64_t j = 0; j < pb; ++j) {
-    Value base = rowWord(wRow, 8, nt, j);
-    for (int64_t u = 0; u < loads; ++u)
-      w[j].push_back(loadStreaming(kb, wordPointer(kb, rhsPtr, kb.add(base, kb.mul(ktOf[u], 64)))));
+  // w[c][j][u]: column tile c, weight plane j, K tile pair u.
+  SmallVector<SmallVector<SmallVector<std::array<Value, 4>>>> w(tiles);
+  for (int64_t c = 0; c < tiles; ++c) {
+    Value column = kb.add(kb.mul(kb.add(firstColTile, c), 8), g);
+    Value wRow = kb.add(kb.mul(batch, spec.n), kb.minu(column, spec.n - 1));
+    w[c].resize(pb);
+    for (int64_t j = 0; j < pb; ++j) {
+      Value base = rowWord(wRow, 8, nt, j);
+      for (int64_t u = 0; u < loads; ++u)
+        w[c][j].push_back(
+            loadStreaming(kb, wordPointer(kb, rhsPtr, kb.add(base, kb.mul(ktOf[u], 64)))));
+    }
   }
+  // Output `index` of the block: its row (in the block) and column.
+  auto outputAt = [&](Value index) -> std::pair<Value, Value> {
+    Value r = kb.remu(kb.divu(index, 8), rows);
+    Value c = tiles > 1 ? kb.divu(index, rows * 8) : kb.idx(0);
+    return {r, kb.add(kb.mul(kb.add(firstColTile, c), 8), kb.remu(index, 8))};
+  };
+  // The epilogue's weight side of output `index` (column clamped into N).
+  auto weightSide = [&](Value index) {
+    Value col = kb.minu(outputAt(index).second, spec.n - 1);
+    SideTerms wt = loadSide(kb, kb.add(kb.mul(batch, spec.n), col), spec.batch * spec.n, pb,
+                            epi->rhsType, epi->k, args.rhsPopcount, epi->rhsScale,
+                            args.rhsScale, epi->rhsZeroPoint, args.rhsZeroPoint);
+    if (epi->bias)
+      wt.bias = kb.load(args.bias, col);
+    return wt;
+  };
+  // Where each output has a thread of its own, that thread loads its
+  // weight side with the weights too: no kernel writes them.
+  std::optional<SideTerms> earlyWeightSide;
+  if (epi && spec.rhsIsWeight && outputs <= warps * 32)
+    earlyWeightSide = weightSide(thread);
+
   // The weights are in flight; the activations come from the kernel
   // before (programmatic dependent launch: enableGridDependency). An rhs
   // that is not a weight may come from it too: then the wait comes first.
   if (spec.rhsIsWeight)
     kb.waitForPredecessor();
   Value zero = kb.i32(0);
-  for (int64_t j = 0; j < pb; ++j)
-    for (int64_t u = 0; u < loads; ++u)
-      for (Value &word : w[j][u])
-        word = kb.select(ktValid[u], word, zero);
+  for (auto &tile : w)
+    for (auto &plane : tile)
+      for (int64_t u = 0; u < loads; ++u)
+        for (Value &word : plane[u])
+          word = kb.select(ktValid[u], word, zero);
 
-  // The block's lhs rows, one at a time against the weights in registers.
   Value firstRow = kb.mul(rowBlock, rows);
   Value rowsHere = spec.m % rows == 0
                        ? kb.idx(rows)
                        : arith::MinUIOp::create(b, loc, kb.idx(rows),
                                                 kb.sub(kb.idx(spec.m), firstRow))
                              .getResult();
+  // Quantizing: the block's rows of x become local rows 0 .. rows − 1 of
+  // its shared planes (one tile of `rows` rows), bit for bit quantize_pack's.
+  Value sharedWords;
+  if (quantizer) {
+    QuantizePackSpec local = *quantizer;
+    local.m = rows;
+    local.tileRows = rows;
+    PackedRowLayout layout{quantized->words, 1, kt, rows};
+    RowParams params{quantized->popcounts, quantized->scale, quantized->zeroPoint};
+    scf::ForOp::create(
+        b, loc, kb.idx(0), rowsHere, kb.idx(1), ValueRange{},
+        [&](OpBuilder &nb, Location, Value r, ValueRange) {
+          OpBuilder::InsertionGuard inner(b);
+          b.setInsertionPointToStart(nb.getInsertionBlock());
+          Value rowBase =
+              kb.mul(kb.add(kb.mul(batch, spec.m), kb.add(firstRow, r)), spec.k);
+          ElementReader element = [&, rowBase](Value column) {
+            return kb.load(args.lhs, kb.add(rowBase, column));
+          };
+          std::unique_ptr<RowWalker> walker =
+              makeBlockRows(kb, local, layout, r, element, quantized->floatScratch,
+                            quantized->intScratch);
+          quantizeRow(kb, local, *walker, params, r);
+          walker->finishRow();
+          scf::YieldOp::create(b, loc);
+        });
+    sharedWords = kb.indexToI32(
+        memref::ExtractAlignedPointerAsIndexOp::create(b, loc, quantized->words));
+  }
+
+  // The block's lhs rows, one at a time against the weights in registers.
   scf::ForOp::create(
       b, loc, kb.idx(0), rowsHere, kb.idx(1), ValueRange{},
       [&](OpBuilder &nb, Location, Value r, ValueRange) {
@@ -163,6 +312,14 @@ Kernel gpu_kernels::buildPlaneGemvKernel(OpBuilder &b, Location loc,
         Value xRow = kb.add(kb.mul(batch, spec.m), kb.add(firstRow, r));
         SmallVector<SmallVector<std::array<Value, 4>>> x(pa);
         for (int64_t i = 0; i < pa; ++i) {
+          if (quantizer) {
+            Value base = rowWord(r, rows, 1, i);
+            for (int64_t u = 0; u < loads; ++u) {
+              Value word = kb.add(base, kb.mul(ktOf[u], rows * 8));
+              x[i].push_back(loadShared(kb, kb.add(sharedWords, kb.mul(kb.indexToI32(word), 4))));
+            }
+            continue;
+          }
           Value base = rowWord(xRow, 16, rt, i);
           for (int64_t u = 0; u < loads; ++u)
             x[i].push_back(loadInvariant(kb, wordPointer(kb, lhsPtr, kb.add(base, kb.mul(ktOf[u], 128)))));
@@ -170,25 +327,28 @@ Kernel gpu_kernels::buildPlaneGemvKernel(OpBuilder &b, Location loc,
         // Per plane pair: Σ popc(x_i ∧ w_j) over this lane's words; with an
         // epilogue the pairs are combined at once (Σ c_i·c_j·P_ij is linear,
         // and int32 wrapping commutes with the sums).
-        SmallVector<Value> sums(terms, zero);
-        for (int64_t i = 0; i < pa; ++i)
-          for (int64_t j = 0; j < pb; ++j) {
-            Value pair = zero;
-            for (int64_t u = 0; u < loads; ++u)
-              for (int64_t e = 0; e < 4; ++e)
-                pair = kb.add(pair, LLVM::CtPopOp::create(
-                                        b, loc, kb.andI(x[i][u][e], w[j][u][e])));
-            if (epi)
-              sums[0] = kb.add(sums[0], kb.mul(pair, planePairCoefficient(*epi, i, j)));
-            else
-              sums[i * pb + j] = pair;
+        for (int64_t c = 0; c < tiles; ++c) {
+          SmallVector<Value> sums(terms, zero);
+          for (int64_t i = 0; i < pa; ++i)
+            for (int64_t j = 0; j < pb; ++j) {
+              Value pair = zero;
+              for (int64_t u = 0; u < loads; ++u)
+                for (int64_t e = 0; e < 4; ++e)
+                  pair = kb.add(pair, LLVM::CtPopOp::create(
+                                          b, loc, kb.andI(x[i][u][e], w[c][j][u][e])));
+              if (epi)
+                sums[0] = kb.add(sums[0], kb.mul(pair, planePairCoefficient(*epi, i, j)));
+              else
+                sums[i * pb + j] = pair;
+            }
+          for (int64_t term = 0; term < terms; ++term) {
+            Value s = sums[term];
+            s = kb.add(s, butterfly(kb, s, 1));
+            s = kb.add(s, butterfly(kb, s, 2));
+            Value slot = kb.add(kb.mul(kb.add(kb.mul(warp, terms), term), outputs),
+                                kb.add(kb.mul(kb.add(r, c * rows), 8), g));
+            kb.ifThen(kb.eq(t, 0), [&] { kb.store(s, partials, slot); });
           }
-        for (int64_t term = 0; term < terms; ++term) {
-          Value s = sums[term];
-          s = kb.add(s, butterfly(kb, s, 1));
-          s = kb.add(s, butterfly(kb, s, 2));
-          Value slot = kb.add(kb.mul(kb.add(kb.mul(kb.add(kb.mul(warp, terms), term), rows), r), 8), g);
-          kb.ifThen(kb.eq(t, 0), [&] { kb.store(s, partials, slot); });
         }
         scf::YieldOp::create(b, loc);
       });
@@ -197,18 +357,19 @@ Kernel gpu_kernels::buildPlaneGemvKernel(OpBuilder &b, Location loc,
   // One thread per (row, column) of the block: the warps' partial sums
   // (exact int32), then the epilogue, stored under m < M, n < N.
   scf::ForOp::create(
-      b, loc, thread, kb.idx(rows * 8), kb.idx(warps * 32), ValueRange{},
+      b, loc, thread, kb.idx(outputs), kb.idx(warps * 32), ValueRange{},
       [&](OpBuilder &nb, Location, Value index, ValueRange) {
         OpBuilder::InsertionGuard inner(b);
         b.setInsertionPointToStart(nb.getInsertionBlock());
-        Value r = kb.divu(index, 8), c = kb.remu(index, 8);
-        Value row = kb.add(firstRow, r), col = kb.add(kb.mul(colTile, 8), c);
+        Value r, col;
+        std::tie(r, col) = outputAt(index);
+        Value row = kb.add(firstRow, r);
         Value inside = kb.andI(kb.ult(row, spec.m), kb.ult(col, spec.n));
         kb.ifThen(inside, [&] {
           SmallVector<Value> total(terms);
           for (int64_t term = 0; term < terms; ++term)
             for (int64_t part = 0; part < warps; ++part) {
-              Value v = kb.load(partials, kb.add(index, (part * terms + term) * rows * 8));
+              Value v = kb.load(partials, kb.add(index, (part * terms + term) * outputs));
               total[term] = part ? kb.add(total[term], v) : v;
             }
           Value element = kb.add(kb.mul(kb.add(kb.mul(batch, spec.m), row), spec.n), col);
@@ -219,15 +380,15 @@ Kernel gpu_kernels::buildPlaneGemvKernel(OpBuilder &b, Location loc,
             return;
           }
           Value xRow = kb.add(kb.mul(batch, spec.m), row);
-          Value wCol = kb.add(kb.mul(batch, spec.n), col);
-          SideTerms x = loadSide(kb, xRow, spec.batch * spec.m, pa, epi->lhsType, epi->k,
-                                 args.lhsPopcount, epi->lhsScale, args.lhsScale,
-                                 epi->lhsZeroPoint, args.lhsZeroPoint);
-          SideTerms wt = loadSide(kb, wCol, spec.batch * spec.n, pb, epi->rhsType, epi->k,
-                                  args.rhsPopcount, epi->rhsScale, args.rhsScale,
-                                  epi->rhsZeroPoint, args.rhsZeroPoint);
-          if (epi->bias)
-            wt.bias = kb.load(args.bias, col);
+          SideTerms x =
+              quantizer
+                  ? loadSide(kb, r, rows, pa, epi->lhsType, epi->k, quantized->popcounts,
+                             epi->lhsScale, quantized->scale, epi->lhsZeroPoint,
+                             quantized->zeroPoint)
+                  : loadSide(kb, xRow, spec.batch * spec.m, pa, epi->lhsType, epi->k,
+                             args.lhsPopcount, epi->lhsScale, args.lhsScale,
+                             epi->lhsZeroPoint, args.lhsZeroPoint);
+          SideTerms wt = earlyWeightSide ? *earlyWeightSide : weightSide(index);
           Value dot = kb.add(epilogueDotBase(kb, *epi, x, wt), total[0]);
           kb.store(finishEpilogue(kb, *epi, dot, x, wt), args.out, element);
         });
@@ -236,7 +397,23 @@ Kernel gpu_kernels::buildPlaneGemvKernel(OpBuilder &b, Location loc,
   gpu::ReturnOp::create(b, loc);
 
   return {func,
-          {llvm::divideCeilSigned(spec.n, int64_t(8)),
+          {llvm::divideCeilSigned(llvm::divideCeilSigned(spec.n, int64_t(8)), tiles),
            llvm::divideCeilSigned(spec.m, rows), spec.batch},
           {warps * 32, 1, 1}};
+}
+
+} // namespace
+
+Kernel gpu_kernels::buildPlaneGemvKernel(OpBuilder &b, Location loc, StringRef name,
+                                         const PlaneGemmSpec &spec,
+                                         int64_t rowsPerBlock) {
+  return buildGemv(b, loc, name, spec, rowsPerBlock, nullptr);
+}
+
+Kernel gpu_kernels::buildQuantizingGemvKernel(OpBuilder &b, Location loc,
+                                              StringRef name,
+                                              const PlaneGemmSpec &spec,
+                                              const QuantizePackSpec &lhsQuantizer,
+                                              int64_t rowsPerBlock) {
+  return buildGemv(b, loc, name, spec, rowsPerBlock, &lhsQuantizer);
 }

@@ -1,8 +1,42 @@
-// RUN: bwta-opt %s -bwta-btc-decompose -bwta-pack-layout -cse -bwta-lower-to-gpu | FileCheck %s
-// RUN: bwta-opt %s -bwta-btc-decompose -bwta-pack-layout -cse -bwta-lower-to-gpu -bwta-gpu-binary | FileCheck %s --check-prefix=PTX
+// RUN: bwta-opt %s -bwta-btc-decompose -bwta-pack-layout -cse -bwta-lower-to-gpu=gemv-quantize=false | FileCheck %s
+// RUN: bwta-opt %s -bwta-btc-decompose -bwta-pack-layout -cse -bwta-lower-to-gpu=gemv-quantize=false -bwta-gpu-binary | FileCheck %s --check-prefix=PTX
 // RUN: bwta-opt %s -bwta-btc-decompose -bwta-pack-layout -cse -bwta-lower-to-gpu=gemv-max-m=0 | FileCheck %s --check-prefix=MMA
-// RUN: bwta-opt %s -bwta-btc-decompose -bwta-pack-layout -cse -bwta-lower-to-gpu="gemv-max-m=16 gemv-rows=2" | FileCheck %s --check-prefix=ROWS
-// RUN: bwta-opt %s -bwta-btc-decompose -bwta-pack-layout -cse -bwta-lower-to-gpu | FileCheck %s --check-prefix=PDL
+// RUN: bwta-opt %s -bwta-btc-decompose -bwta-pack-layout -cse -bwta-lower-to-gpu="gemv-max-m=16 gemv-rows=2 gemv-quantize=false" | FileCheck %s --check-prefix=ROWS
+// RUN: bwta-opt %s -bwta-btc-decompose -bwta-pack-layout -cse -bwta-lower-to-gpu=gemv-quantize=false | FileCheck %s --check-prefix=PDL
+// RUN: bwta-opt %s -bwta-btc-decompose -bwta-pack-layout -cse -bwta-lower-to-gpu | FileCheck %s --check-prefix=QUANT
+// RUN: bwta-opt %s -bwta-btc-decompose -bwta-pack-layout -cse -bwta-lower-to-gpu -bwta-gpu-binary | FileCheck %s --check-prefix=QPTX
+
+// By default a quantizer read only by GEMVs runs inside them: @decode is
+// one kernel of 8 warps (the quantizer's block-per-row walker) reading x.
+// Its weight loads go first, then the wait for the kernel before, then the
+// row: loads of x, the reductions (barriers), one ballot per plane and
+// word into 16-byte-aligned shared planes, then the popcounts read them
+// back with vector loads. @rows5 (M = 5 > gemv-max-m) keeps quantize_pack.
+// QUANT-LABEL: func.func @decode(
+// QUANT: gpu.launch_func @bwta_kernels::@linear blocks in (%{{.*}}, %[[C1:.*]], %[[C1]]) threads in (%[[C256:.*]], %[[C1]], %[[C1]]) args(%{{.*}} : memref<700xf32>, %{{.*}} : memref<576xi32>, %{{.*}} : memref<21xi32>, %{{.*}} : memref<21xf32>, %{{.*}} : memref<21xf32>, %{{.*}} : memref<21xf32>)
+// QUANT-NEXT: return
+// QUANT-LABEL: func.func @rows5(
+// QUANT: gpu.launch_func @bwta_kernels::@quantize_pack
+// QUANT: gpu.func @linear(%[[X:.*]]: memref<700xf32>,
+// QUANT-SAME: %[[PLANES:[a-z0-9]+]] : memref<48xi32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}
+// QUANT-NEXT: nvvm.griddepcontrol launch_dependents
+// QUANT: llvm.inline_asm has_side_effects "ld.global.nc.L1::no_allocate.v4.u32
+// QUANT-NOT: memref.load %[[X]]
+// QUANT: nvvm.griddepcontrol wait
+// QUANT: memref.load %[[X]]
+// QUANT: gpu.barrier
+// QUANT: nvvm.vote.sync ballot
+// QUANT: memref.store %{{.*}}, %[[PLANES]]
+// QUANT: gpu.barrier
+// QUANT: llvm.load {{.*}} {alignment = 16 : i64} : !llvm.ptr<3> -> vector<4xi32>
+// QUANT: llvm.intr.ctpop
+// QPTX: .entry linear(
+// QPTX-SAME: .shared .align 16
+// QPTX-SAME: griddepcontrol.wait
+// QPTX-SAME: vote.sync.ballot.b32
+// QPTX-SAME: ld.shared.v4.b32
+// QPTX-SAME: popc.b32
+// QPTX-SAME: .entry quantize_pack(
 
 // Programmatic dependent launch: every kernel lets the next one launch and
 // waits for the one before, at its start — the GEMV only after its weight

@@ -3,9 +3,9 @@
 // activation kernel packs p and q = ¬n (masked to the valid K bits), the
 // GEMM runs m64n128k256 b1 AND-popcount wgmmas from shared memory filled by
 // a cp.async pipeline, and launches with dynamic shared memory.
-// RUN: bwta-opt %s -bwta-btc-decompose -bwta-pack-layout -cse -bwta-lower-to-gpu=wgmma-specialized=true | FileCheck %s
-// RUN: bwta-opt %s -bwta-btc-decompose -bwta-pack-layout -cse -bwta-lower-to-gpu=wgmma-specialized=true -bwta-gpu-binary=format=isa | FileCheck %s --check-prefix=PTX
-// RUN: bwta-opt %s -bwta-btc-decompose -bwta-pack-layout -cse -bwta-lower-to-gpu | FileCheck %s --check-prefix=DEFAULT
+// RUN: bwta-opt %s -bwta-btc-decompose -bwta-pack-layout -cse -bwta-lower-to-gpu | FileCheck %s
+// RUN: bwta-opt %s -bwta-btc-decompose -bwta-pack-layout -cse -bwta-lower-to-gpu -bwta-gpu-binary=format=isa | FileCheck %s --check-prefix=PTX
+// RUN: bwta-opt %s -bwta-btc-decompose -bwta-pack-layout -cse -bwta-lower-to-gpu=wgmma-specialized=false | FileCheck %s --check-prefix=PIPELINED
 // Other chips, and wgmma-min-m=0, keep mma.sync and the plain p/n planes.
 // RUN: bwta-opt %s -bwta-btc-decompose -bwta-pack-layout -cse -bwta-lower-to-gpu=chip=sm_90 -bwta-gpu-binary=format=isa | FileCheck %s --check-prefix=MMA
 // RUN: bwta-opt %s -bwta-btc-decompose -bwta-pack-layout -cse -bwta-lower-to-gpu=wgmma-min-m=0 -bwta-gpu-binary=format=isa | FileCheck %s --check-prefix=MMA
@@ -30,15 +30,15 @@
 // of the 132 SMs, so the warp-specialized kernel: a persistent grid of 132
 // blocks of 384 threads, 203904 bytes (1 KiB slack, 8 slots of 16 KiB, the
 // f16 output tile [128][264], 4 KiB of parameters, 16 mbarriers).
-// (Only with wgmma-specialized=true: by default the pipelined kernel, 256
-// threads, runs it.)
-// DEFAULT-LABEL: func.func @specialized(
-// DEFAULT: gpu.launch_func @bwta_kernels::@linear_{{[0-9]+}} blocks in (%c58{{.*}}, %c32{{.*}}, %{{.*}}) threads in (%c256{{.*}}, %{{.*}}, %{{.*}}) dynamic_shared_memory_size
+// (With wgmma-specialized=false the pipelined kernel, 256 threads, runs
+// it.)
+// PIPELINED-LABEL: func.func @specialized(
+// PIPELINED: gpu.launch_func @bwta_kernels::@linear_{{[0-9]+}} blocks in (%c58{{.*}}, %c32{{.*}}, %{{.*}}) threads in (%c256{{.*}}, %{{.*}}, %{{.*}}) dynamic_shared_memory_size
 // CHECK-LABEL: func.func @specialized(
 // CHECK-DAG: %[[SSMEM:.*]] = arith.constant 203904 : i32
 // CHECK: gpu.launch_func @bwta_kernels::@linear_{{[0-9]+}} blocks in (%c132{{.*}}, %c1{{.*}}, %c1{{.*}}) threads in (%c384{{.*}}, %{{.*}}, %{{.*}}) dynamic_shared_memory_size %[[SSMEM]] args(
 // M = 1100, N = 3900: 144 tiles of 128 × 256, fewer than 7 rounds: the
-// pipelined kernel even with wgmma-specialized=true (slower there).
+// pipelined kernel (the specialized one is slower there).
 // CHECK-LABEL: func.func @few_tiles(
 // CHECK: gpu.launch_func @bwta_kernels::@linear_{{[0-9]+}} blocks in (%c31{{.*}}, %c9{{.*}}, %{{.*}}) threads in (%c256{{.*}}, %{{.*}}, %{{.*}}) dynamic_shared_memory_size
 
