@@ -102,23 +102,25 @@ void gpu_kernels::quantizeRow(KernelBuilder &kb, const QuantizePackSpec &spec,
       delta = kb.fmul(factor, kb.fdiv(sumOf(fabs), count));
     else if (policy == ThresholdPolicy::MaxAbs)
       delta = kb.fmul(factor, walker.fold(0.0, fabs, fmax));
-    // The scale needs the kept count, popc(p) + popc(n): it comes with the
-    // row popcounts below.
-    keptSum = sumOf([&](Value x) {
+    // The scale needs the kept sum Σ_{|x|>Δ} |x|, folded by the walker
+    // with the planes (one pass over the row where it can), and the kept
+    // count, popc(p) + popc(n), which comes with the row popcounts.
+    auto kept = [&](Value x) {
       Value magnitude = fabs(x);
       return kb.select(kb.fcmp(arith::CmpFPredicate::OGT, magnitude, delta), magnitude,
                        kb.f32(0.0));
-    });
+    };
     // Kept (|x| > Δ) and positive is x > Δ, kept and not positive x < −Δ:
     // Δ ≥ 0 (the factor is verified ≥ 0) or NaN (then nothing is kept).
     Value minusDelta = arith::NegFOp::create(b, loc, delta);
-    totals = walker.pack([&](Value x) -> SmallVector<Value> {
+    auto ternaryBits = [&](Value x) -> SmallVector<Value> {
       Value p = kb.fcmp(arith::CmpFPredicate::OGT, x, delta);
       Value n = kb.fcmp(arith::CmpFPredicate::OLT, x, minusDelta);
       if (spec.notNegative) // q = ¬n; the walker keeps it 0 past K
         n = arith::XOrIOp::create(b, loc, n, arith::ConstantIntOp::create(b, loc, 1, 1));
       return {p, n};
-    });
+    };
+    totals = walker.packFolding(ternaryBits, 0.0, kept, fsum, keptSum);
     // popc(n) = K − popc(q): a real row has K valid bits.
     if (spec.notNegative)
       totals[1] = kb.sub(kb.i32(k), totals[1]);

@@ -70,6 +70,62 @@ SmallVector<Value> sumCounts(KernelBuilder &kb, ArrayRef<Value> counts, int64_t 
   return totals;
 }
 
+/// The cp.async copy of row `row` of `x` into `shared.buffer` by the row's
+/// warps (16-, 8- or 4-byte units round robin), as one commit group.
+void copyRow(KernelBuilder &kb, const QuantizePackSpec &spec, Value row, Value x,
+             const WarpRowsShared &shared) {
+  OpBuilder &b = kb.b;
+  Location loc = kb.loc;
+  Type i64 = b.getI64Type();
+  const int64_t unit = warpRowCopyBytes(spec), rowBytes = spec.rowBytes();
+  const int64_t warps = shared.warpsPerRow;
+  Value thread = kb.threadId();
+  Value rowThread = kb.add(kb.mul(kb.remu(kb.divu(thread, 32), warps), 32), kb.remu(thread, 32));
+  Value global = kb.globalPointer(x);
+  Value rowStart = kb.mul(arith::IndexCastOp::create(b, loc, i64, row).getResult(), rowBytes);
+  Value sharedBase =
+      kb.indexToI32(memref::ExtractAlignedPointerAsIndexOp::create(b, loc, shared.buffer));
+  const int64_t units = rowBytes / unit, step = 32 * warps;
+  auto copy = [&](Value dst, Value src) {
+    NVVM::CpAsyncOp::create(b, loc, dst, src, unit,
+                            unit == 16 ? NVVM::LoadCacheModifierKind::CG
+                                       : NVVM::LoadCacheModifierKind::CA,
+                            Value());
+  };
+  // Up to 16 units a thread: straight-line code from one address pair (the
+  // unit offsets become immediates), only the last copy guarded.
+  const int64_t copies = llvm::divideCeil(units, step);
+  if (copies <= 16) {
+    Value offset = kb.mul(rowThread, unit);
+    Value src = kb.byteOffset(
+        global, kb.add(rowStart, arith::IndexCastOp::create(b, loc, i64, offset)));
+    Value dst = kb.add(sharedBase, kb.indexToI32(offset));
+    for (int64_t i = 0; i < copies; ++i) {
+      auto one = [&] {
+        copy(kb.sharedPointer(kb.add(dst, kb.i32(i * step * unit))),
+             kb.byteOffset(src, arith::ConstantIntOp::create(b, loc, i * step * unit, 64)));
+      };
+      if ((i + 1) * step <= units)
+        one();
+      else
+        kb.ifThen(kb.ult(rowThread, units - i * step), one);
+    }
+    NVVM::CpAsyncCommitGroupOp::create(b, loc);
+    return;
+  }
+  auto loop = scf::ForOp::create(b, loc, rowThread, kb.idx(units), kb.idx(step));
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value offset = kb.mul(loop.getInductionVar(), unit);
+    Value src = kb.byteOffset(
+        global, kb.add(rowStart, arith::IndexCastOp::create(b, loc, i64, offset)));
+    Value dst = kb.sharedPointer(kb.add(sharedBase, kb.indexToI32(offset)));
+    copy(dst, src);
+  }
+  NVVM::CpAsyncCommitGroupOp::create(b, loc);
+}
+
 //===----------------------------------------------------------------------===//
 // A block of 256 threads per row
 //===----------------------------------------------------------------------===//
@@ -180,7 +236,11 @@ public:
     Value thread = kb.threadId();
     lane = kb.remu(thread, 32);
     rowWarp = kb.remu(kb.divu(thread, 32), warps);
-    copyRow(x);
+    copyRow(kb, spec, row, x, shared);
+    NVVM::CpAsyncWaitGroupOp::create(kb.b, kb.loc, 0);
+    // Each thread waited for its own copies; the sync makes all of them
+    // visible to the row's threads.
+    sync();
   }
 
   Value fold(double identity, TermFn term, CombineFn combine) override {
@@ -210,8 +270,52 @@ public:
         Value t = term(element(kb.minu(column, k - 1)));
         acc[j] = combine(acc[j], kb.select(inside, t, kb.f32(identity)));
       }
-    // The tree's steps 128, 64, 32 (lane distance 4, 2, 1 in r) inside the
-    // thread while both lanes are this warp's, then across the row's warps.
+    return finishFold(acc, combine);
+  }
+
+  SmallVector<Value> pack(BitsFn bits) override {
+    Value unused;
+    return packRow(bits, 0.0, {}, {}, unused);
+  }
+
+  /// One pass: the lanes whose words a warp ballots are exactly its
+  /// lane-tree lanes, visited tile by tile in K order, so the fold's lane
+  /// partials accumulate in the pack loop in fold's order; the row's warps
+  /// exchange them with the popcounts.
+  SmallVector<Value> packFolding(BitsFn bits, double identity, TermFn term, CombineFn combine,
+                                 Value &folded) override {
+    return packRow(bits, identity, term, combine, folded);
+  }
+
+  Value leader() override { return kb.andI(kb.eq(lane, 0), kb.eq(rowWarp, 0)); }
+  void finishRow() override { sync(); }
+
+private:
+  Value element(Value column) { return toF32(kb, kb.load(shared.buffer, column)); }
+
+  /// (a & mask) | c in one lop3 (inline PTX: LLVM would turn the mask back
+  /// into a select).
+  Value orAnd(Value a, Value mask, Value c) {
+    auto asmOp = LLVM::InlineAsmOp::create(
+        kb.b, kb.loc, kb.b.getI32Type(), ValueRange{a, mask, c}, "lop3.b32 $0, $1, $2, $3, 0xEA;",
+        "=r,r,r,r", /*has_side_effects=*/false, /*is_align_stack=*/false,
+        LLVM::tailcallkind::TailCallKind::None, LLVM::AsmDialectAttr(), ArrayAttr());
+    return asmOp.getResult(0);
+  }
+
+  /// The rest of a fold from this thread's lane partials (lanes l + 32r,
+  /// r = ω + W·j, in j order): the tree's steps 128, 64, 32 (lane distance
+  /// 4, 2, 1 in r) inside the thread while both lanes are this warp's
+  /// (treeInThread), then across the row's warps (treeAcrossWarps, on every
+  /// warp's value of this lane), then the warp butterfly.
+  Value finishFold(SmallVector<Value> acc, CombineFn combine) {
+    Value v = treeInThread(std::move(acc), combine);
+    if (warps > 1)
+      v = treeAcrossWarps(exchange({v}).front(), combine);
+    return warpTree(kb, v, combine);
+  }
+
+  Value treeInThread(SmallVector<Value> acc, CombineFn combine) {
     for (int64_t d : {4, 2, 1}) {
       if (d < warps)
         break;
@@ -220,46 +324,77 @@ public:
         acc[j] = combine(acc[j], acc[j + half]);
       acc.resize(half);
     }
-    Value v = acc.front();
-    if (warps > 1) {
-      SmallVector<Value> all = exchange(v, shared.floatScratch, floatHalf);
-      for (int64_t d : {4, 2, 1}) {
-        if (d >= warps)
-          continue;
-        for (int64_t w = 0; w < d; ++w)
-          all[w] = combine(all[w], all[w + d]);
-        all.resize(d);
-      }
-      v = all.front();
-    }
-    return warpTree(kb, v, combine);
+    return acc.front();
   }
 
-  SmallVector<Value> pack(BitsFn bits) override {
+  Value treeAcrossWarps(SmallVector<Value> all, CombineFn combine) {
+    for (int64_t d : {4, 2, 1}) {
+      if (d >= warps)
+        continue;
+      for (int64_t w = 0; w < d; ++w)
+        all[w] = combine(all[w], all[w + d]);
+      all.resize(d);
+    }
+    return all.front();
+  }
+
+  /// The row's packed words and plane popcounts; with a `term`, also in
+  /// `folded` the fold of term as fold() computes it: each of this thread's
+  /// lane-tree lanes accumulates its elements in K order (`identity` past
+  /// K), then finishFold's tree, whose exchange rides on the popcounts'.
+  SmallVector<Value> packRow(BitsFn bits, double identity, TermFn term, CombineFn combine,
+                             Value &folded) {
     OpBuilder &b = kb.b;
+    folded = Value();
     const int64_t k = spec.k, kTiles = spec.kTiles(), rowWords = 8 * kTiles;
+    const int64_t lanes = 8 / warps;
     // 32 words (4 K tiles) per step: word w = 8i + r is ballotted by the
     // lanes of the warp owning r and kept by lane w % 32, which stores it
     // with the others.
     const int64_t fullGroups = (k / kTreeLanes) / 4, planes = spec.planes();
     SmallVector<Value> counts(planes, kb.i32(0));
-    auto group = [&](Value g, int64_t tilesInGroup, int64_t rest) {
+    SmallVector<Value> acc;
+    if (term)
+      acc.assign(lanes, kb.f32(identity));
+    // With W >= 4, the 32 / W words a lane may keep per group are picked by
+    // all-ones / zero masks (in registers, set once) rather than selects on
+    // as many predicates, which ptxas would have to juggle.
+    SmallVector<Value> masks;
+    if (warps >= 4)
+      for (int64_t ii = 0; ii < 4; ++ii)
+        for (int64_t j = 0; j < lanes; ++j)
+          masks.push_back(kb.select(kb.cmp(arith::CmpIPredicate::eq, lane,
+                                           kb.add(rowWarp, 8 * ii + warps * j)),
+                                    kb.i32(-1), kb.i32(0)));
+    // Element column of tile ii of group g, lane-tree lane l + 32(ω + W·j):
+    // its plane bits (0 past K) into the held words, its term into acc[j].
+    auto group = [&](Value g, int64_t tilesInGroup, int64_t rest, SmallVector<Value> &acc) {
       SmallVector<Value> held(planes, kb.i32(0));
       Value groupBase = kb.add(kb.mul(g, 4 * kTreeLanes), kb.add(lane, kb.mul(rowWarp, 32)));
       for (int64_t ii = 0; ii < tilesInGroup; ++ii)
-        for (int64_t j = 0; j < 8 / warps; ++j) {
+        for (int64_t j = 0; j < lanes; ++j) {
           // r = ω + W·j: the word's first element, relative to ω's.
           int64_t first = ii * kTreeLanes + 32 * warps * j;
           Value column = kb.add(groupBase, first);
           Value inside;
           if (rest >= 0) // only the last group can reach past K
             inside = kb.ult(column, k);
-          SmallVector<Value> planeBits =
-              bits(element(inside ? kb.minu(column, k - 1) : column));
-          Value mine = kb.cmp(arith::CmpIPredicate::eq, lane, kb.add(rowWarp, 8 * ii + warps * j));
+          Value x = element(inside ? kb.minu(column, k - 1) : column);
+          SmallVector<Value> planeBits = bits(x);
+          Value mine;
+          if (masks.empty())
+            mine = kb.cmp(arith::CmpIPredicate::eq, lane, kb.add(rowWarp, 8 * ii + warps * j));
           for (int64_t p = 0; p < planes; ++p) {
             Value bit = inside ? kb.andI(planeBits[p], inside) : planeBits[p];
-            held[p] = kb.select(mine, ballot(kb, bit), held[p]);
+            Value word = ballot(kb, bit);
+            held[p] = mine ? kb.select(mine, word, held[p])
+                           : orAnd(word, masks[lanes * ii + j], held[p]);
+          }
+          if (!acc.empty()) {
+            Value t = term(x);
+            if (inside)
+              t = kb.select(inside, t, kb.f32(identity));
+            acc[j] = combine(acc[j], t);
           }
         }
       return held;
@@ -275,47 +410,57 @@ public:
       });
     };
     if (fullGroups > 0) {
+      SmallVector<Value> carried(counts);
+      carried.append(acc);
       auto loop = scf::ForOp::create(b, kb.loc, kb.idx(0), kb.idx(fullGroups), kb.idx(1),
-                                     counts);
+                                     carried);
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(loop.getBody());
       Value g = loop.getInductionVar();
-      SmallVector<Value> held = group(g, 4, -1);
+      ValueRange args = loop.getRegionIterArgs();
+      SmallVector<Value> loopAcc(args.begin() + planes, args.end());
+      SmallVector<Value> held = group(g, 4, -1, loopAcc);
       store(g, held, 32);
       SmallVector<Value> next;
       for (int64_t p = 0; p < planes; ++p)
-        next.push_back(kb.add(loop.getRegionIterArgs()[p], popc(kb, held[p])));
+        next.push_back(kb.add(args[p], popc(kb, held[p])));
+      next.append(loopAcc);
       scf::YieldOp::create(b, kb.loc, next);
-      counts.assign(loop.getResults().begin(), loop.getResults().end());
+      counts.assign(loop.getResults().begin(), loop.getResults().begin() + planes);
+      acc.assign(loop.getResults().begin() + planes, loop.getResults().end());
     }
     if (4 * fullGroups < kTiles) {
       Value g = kb.idx(fullGroups);
       SmallVector<Value> held =
-          group(g, kTiles - 4 * fullGroups, k - fullGroups * 4 * kTreeLanes);
+          group(g, kTiles - 4 * fullGroups, k - fullGroups * 4 * kTreeLanes, acc);
       store(g, held, rowWords - 32 * fullGroups);
       for (int64_t p = 0; p < planes; ++p)
         counts[p] = kb.add(counts[p], popc(kb, held[p]));
     }
+    Value partial = term ? treeInThread(acc, combine) : Value();
     // Lanes that hold no word of this warp hold 0: exact integer sums over
-    // the warp, then over the row's warps.
+    // the warp, then over the row's warps (the first exchange also carries
+    // the fold's partial).
     auto isum = [&](Value p, Value q) { return kb.add(p, q); };
-    return sumCounts(kb, counts, k, [&](Value v) {
+    SmallVector<Value> totals = sumCounts(kb, counts, k, [&](Value v) {
       v = warpTree(kb, v, isum);
       if (warps == 1)
         return v;
-      SmallVector<Value> all = exchange(v, shared.intScratch, intHalf);
-      Value sum = all.front();
+      SmallVector<Value> values{v};
+      if (partial && !folded)
+        values.push_back(partial);
+      SmallVector<SmallVector<Value>> all = exchange(values);
+      if (values.size() > 1)
+        folded = warpTree(kb, treeAcrossWarps(all[1], combine), combine);
+      Value sum = all[0].front();
       for (int64_t w = 1; w < warps; ++w)
-        sum = kb.add(sum, all[w]);
+        sum = kb.add(sum, all[0][w]);
       return sum;
     });
+    if (partial && !folded)
+      folded = warpTree(kb, partial, combine);
+    return totals;
   }
-
-  Value leader() override { return kb.andI(kb.eq(lane, 0), kb.eq(rowWarp, 0)); }
-  void finishRow() override { sync(); }
-
-private:
-  Value element(Value column) { return toF32(kb, kb.load(shared.buffer, column)); }
 
   /// Syncs the row's warps (with W > 1 the block is the row).
   void sync() {
@@ -325,51 +470,30 @@ private:
       gpu::BarrierOp::create(kb.b, kb.loc);
   }
 
-  /// Every warp's `v` of this lane (in warp order), through one half of
-  /// `scratch` ([2][W][32]); consecutive exchanges alternate halves, and
+  /// Every warp's value of this lane of each of `values` (in warp order),
+  /// with one sync: f32 values through one half of the float scratch, i32
+  /// through one of the int scratch ([2][W][32] each; at most one value of
+  /// each type). Consecutive exchanges of a type alternate halves, and
   /// finishRow syncs the row's warps after each row.
-  SmallVector<Value> exchange(Value v, Value scratch, int64_t &half) {
-    int64_t base = half * warps * 32;
-    half ^= 1;
-    kb.store(v, scratch, kb.add(kb.add(kb.mul(rowWarp, 32), lane), base));
-    sync();
-    SmallVector<Value> all;
-    for (int64_t w = 0; w < warps; ++w)
-      all.push_back(kb.load(scratch, kb.add(lane, base + 32 * w)));
-    return all;
-  }
-
-  /// cp.async of the row into the buffer, the row's warps copying 16-byte
-  /// (8, 4) units round robin; then all wait for all of them.
-  void copyRow(Value x) {
-    OpBuilder &b = kb.b;
-    Location loc = kb.loc;
-    Type i64 = b.getI64Type();
-    const int64_t unit = warpRowCopyBytes(spec);
-    const int64_t rowBytes = spec.rowBytes();
-    Value global = kb.globalPointer(x);
-    Value rowStart = kb.mul(arith::IndexCastOp::create(b, loc, i64, row).getResult(), rowBytes);
-    Value sharedBase = kb.indexToI32(
-        memref::ExtractAlignedPointerAsIndexOp::create(b, loc, shared.buffer));
-    auto loop = scf::ForOp::create(b, loc, kb.add(kb.mul(rowWarp, 32), lane),
-                                   kb.idx(rowBytes / unit), kb.idx(32 * warps));
-    {
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointToStart(loop.getBody());
-      Value offset = kb.mul(loop.getInductionVar(), unit);
-      Value src = kb.byteOffset(
-          global, kb.add(rowStart, arith::IndexCastOp::create(b, loc, i64, offset)));
-      Value dst = kb.sharedPointer(kb.add(sharedBase, kb.indexToI32(offset)));
-      NVVM::CpAsyncOp::create(b, loc, dst, src, unit,
-                              unit == 16 ? NVVM::LoadCacheModifierKind::CG
-                                         : NVVM::LoadCacheModifierKind::CA,
-                              Value());
+  SmallVector<SmallVector<Value>> exchange(ArrayRef<Value> values) {
+    SmallVector<std::pair<Value, int64_t>> slots; // scratch, base
+    for (Value v : values) {
+      bool isFloat = v.getType().isF32();
+      int64_t &half = isFloat ? floatHalf : intHalf;
+      slots.push_back({isFloat ? shared.floatScratch : shared.intScratch, half * warps * 32});
+      half ^= 1;
+      kb.store(v, slots.back().first,
+               kb.add(kb.add(kb.mul(rowWarp, 32), lane), slots.back().second));
     }
-    NVVM::CpAsyncCommitGroupOp::create(b, loc);
-    NVVM::CpAsyncWaitGroupOp::create(b, loc, 0);
-    // Each thread waited for its own copies; the barrier makes all of them
-    // visible to the row's threads.
+    assert(values.size() <= 2 && (values.size() < 2 || values[0].getType() != values[1].getType()));
     sync();
+    SmallVector<SmallVector<Value>> all;
+    for (auto [scratch, base] : slots) {
+      all.emplace_back();
+      for (int64_t w = 0; w < warps; ++w)
+        all.back().push_back(kb.load(scratch, kb.add(lane, base + 32 * w)));
+    }
+    return all;
   }
 
   KernelBuilder &kb;

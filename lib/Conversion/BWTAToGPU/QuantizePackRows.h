@@ -41,6 +41,15 @@ public:
   /// Writes the row's packed words (bits(x) of each element, 0 past K) and
   /// returns each plane's popcount over the row (in every thread).
   virtual llvm::SmallVector<mlir::Value> pack(BitsFn bits) = 0;
+  /// pack(bits), and in `folded` the fold(identity, term, combine) of the
+  /// same row, bit for bit: a walker may compute both in one pass over the
+  /// row (WarpRows does; by default the fold comes first, then the pack).
+  virtual llvm::SmallVector<mlir::Value>
+  packFolding(BitsFn bits, double identity, TermFn term, CombineFn combine,
+              mlir::Value &folded) {
+    folded = fold(identity, term, combine);
+    return pack(bits);
+  }
   /// True in the one thread that writes the row's parameters.
   virtual mlir::Value leader() = 0;
   /// Syncs the row's threads after its last use of shared memory.

@@ -21,7 +21,13 @@
 // WARP: nvvm.cp.async.commit.group
 // WARP: nvvm.cp.async.wait.group 0
 // WARP: gpu.barrier
+// Then only the Σ|x| fold's exchange before the ballots: the ternary kept
+// sum Σ_{|x|>Δ} |x| is folded in the ballot loop (one pass), and a lane picks
+// its words with lop3 masks.
+// WARP: gpu.barrier
+// WARP-NOT: gpu.barrier
 // WARP: nvvm.vote.sync ballot
+// WARP-NEXT: llvm.inline_asm "lop3.b32 $0, $1, $2, $3, 0xEA;"
 // WARP: gpu.shuffle xor
 
 // BLOCK: gpu.launch_func @bwta_kernels::@quantize_pack blocks in (%c1056{{.*}}) threads in (%c256, %c1, %c1) {{ *}}args(
