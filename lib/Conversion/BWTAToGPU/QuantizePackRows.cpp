@@ -176,14 +176,14 @@ public:
         if (inRow[j])
           bit = kb.andI(bit, inRow[j]);
         Value word = ballot(kb, bit);
-        counts[p] = kb.add(counts[p], popc(kb, word));
+        // Each thread counts its own bits (an add, where a popc of the
+        // warp's word in every lane costs a quarter-rate instruction).
+        counts[p] = kb.add(counts[p], arith::ExtUIOp::create(kb.b, kb.loc,
+                                                             kb.b.getI32Type(), bit));
         Value offset = layout.offset(kb, row, p, kb.add(warp, 8 * j));
         kb.ifThen(isLane0, [&] { kb.store(word, layout.words, offset); });
       }
     }
-    // Every lane of a warp holds its warp's counts: lane 0's are summed.
-    for (Value &count : counts)
-      count = kb.select(isLane0, count, kb.i32(0));
     auto isum = [&](Value p, Value q) { return kb.add(p, q); };
     return sumCounts(kb, counts, spec.k, [&](Value v) { return reduce(v, isum); });
   }
