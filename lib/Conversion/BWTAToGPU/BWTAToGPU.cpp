@@ -328,9 +328,10 @@ private:
   /// A quantizer run inside the GEMVs that read it: its spec and input.
   struct GemvQuantizer {
     QuantizePackSpec spec;
-    Value input;
+    SmallVector<Value> inputs; // x, or the fused producer's reads
   };
   DenseMap<Value, GemvQuantizer> quantizedInGemv; // by packed result
+  DenseSet<Value> paramsInGemv; // their scales and zero points
   llvm::StringMap<Value> globals;      // weight name + derivation -> get_global
   DenseMap<int64_t, Value> indexConstants;
 };
@@ -511,8 +512,11 @@ LogicalResult HostLowering::lowerQuantize(QuantizeOp op, linalg::LinalgOp produc
       return failure();
     args.push_back(*buf);
   }
-  if (!producer && onlyQuantizingGemvsRead(op, spec)) {
-    quantizedInGemv.try_emplace(op.getResult(), GemvQuantizer{spec, args.front()});
+  if (onlyQuantizingGemvsRead(op, spec)) {
+    quantizedInGemv.try_emplace(op.getResult(), GemvQuantizer{spec, args});
+    paramsInGemv.insert(op.getResultScale());
+    if (op.getResultZeroPoint())
+      paramsInGemv.insert(op.getResultZeroPoint());
     return success();
   }
   Kernel kernel = addKernel([&](OpBuilder &b) {
@@ -603,7 +607,7 @@ LogicalResult HostLowering::lowerEpilogue(BTCEpilogueOp op) {
       operands.push_back(optional);
   SmallVector<Value> args;
   if (quantizing)
-    args.push_back(quantizer->second.input);
+    args.append(quantizer->second.inputs);
   for (Value operand : operands) {
     FailureOr<Value> buf = buffer(op, operand);
     if (failed(buf))
@@ -674,6 +678,16 @@ LogicalResult HostLowering::lowerFusion(FusionOp op) {
       return failure();
   }
   for (auto [result, yielded] : llvm::zip(op.getResults(), yield.getValues())) {
+    // A quantizer run inside its GEMVs has no buffers: its results pass on.
+    if (auto deferred = quantizedInGemv.find(yielded); deferred != quantizedInGemv.end()) {
+      GemvQuantizer quantizer = deferred->second;
+      quantizedInGemv.try_emplace(result, std::move(quantizer));
+      continue;
+    }
+    if (paramsInGemv.contains(yielded)) {
+      paramsInGemv.insert(result);
+      continue;
+    }
     FailureOr<Value> buf = buffer(yield, yielded);
     if (failed(buf))
       return failure();
@@ -764,13 +778,26 @@ bool HostLowering::onlyQuantizingGemvsRead(QuantizeOp op,
                                            const QuantizePackSpec &spec) {
   if (!pass.gemvQuantizeAllowed() || spec.tileRows != 16)
     return false;
+  // A value and what it is yielded as out of bwta.fusion groups.
+  auto withFusionResults = [](Value value) {
+    SmallVector<Value> all{value};
+    for (size_t i = 0; i < all.size(); ++i)
+      for (OpOperand &use : all[i].getUses())
+        if (isa<YieldOp>(use.getOwner()))
+          all.push_back(use.getOwner()->getParentOp()->getResult(use.getOperandNumber()));
+    return all;
+  };
+  SmallVector<Value> planes = withFusionResults(op.getResult());
+  SmallVector<Value> scales = withFusionResults(op.getResultScale());
+  SmallVector<Value> zeroPoints;
+  if (op.getResultZeroPoint())
+    zeroPoints = withFusionResults(op.getResultZeroPoint());
   // The planes: into popcounts and the lhs of GEMVs that can quantize.
   DenseSet<Operation *> epilogues;
-  SmallVector<Value> lhsSide{op.getResultScale()};
-  if (op.getResultZeroPoint())
-    lhsSide.push_back(op.getResultZeroPoint());
+  SmallVector<Value> lhsSide(scales);
+  lhsSide.append(zeroPoints);
   bool planesFit = forEachLhsEpilogue(
-      op.getResult(), /*throughFusions=*/false,
+      op.getResult(), /*throughFusions=*/true,
       [&](PlanePopcountOp popcount) {
         lhsSide.push_back(popcount.getResult());
         return !popcount.getGroupSize();
@@ -784,11 +811,13 @@ bool HostLowering::onlyQuantizingGemvsRead(QuantizeOp op,
   if (!planesFit)
     return false;
   // The popcounts, scale and zero point: only the lhs side of those
-  // epilogues (which the GEMVs compute themselves).
+  // epilogues (which the GEMVs compute themselves), or yielded on.
   for (Value value : lhsSide) {
-    if (!value || outputs.count(value))
+    if (outputs.count(value))
       return false;
     for (OpOperand &use : value.getUses()) {
+      if (isa<YieldOp>(use.getOwner()))
+        continue; // its fusion result is in lhsSide too
       auto epilogue = dyn_cast<BTCEpilogueOp>(use.getOwner());
       if (!epilogue || !epilogues.contains(epilogue) ||
           !llvm::is_contained({Value(epilogue.getLhsPopcount()),
@@ -806,9 +835,10 @@ bool HostLowering::onlyQuantizingGemvsRead(QuantizeOp op,
   return llvm::all_of(epilogues, [&](Operation *e) {
     auto epilogue = cast<BTCEpilogueOp>(e);
     auto popcount = epilogue.getLhsPopcount().getDefiningOp<PlanePopcountOp>();
-    return popcount && root(popcount.getInput()) == op.getResult() &&
-           epilogue.getLhsScale() == op.getResultScale() &&
-           epilogue.getLhsZeroPoint() == op.getResultZeroPoint();
+    Value zeroPoint = epilogue.getLhsZeroPoint();
+    return popcount && llvm::is_contained(planes, root(popcount.getInput())) &&
+           llvm::is_contained(scales, Value(epilogue.getLhsScale())) &&
+           (zeroPoint ? llvm::is_contained(zeroPoints, zeroPoint) : zeroPoints.empty());
   });
 }
 

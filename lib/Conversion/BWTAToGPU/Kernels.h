@@ -120,7 +120,7 @@ Kernel buildPlaneGemvKernel(mlir::OpBuilder &b, mlir::Location loc,
                             int64_t rowsPerBlock);
 
 /// Whether buildQuantizingGemvKernel can compute `spec` (with an epilogue)
-/// with `lhsQuantizer`, the quantize_pack of its lhs (no fused producer):
+/// with `lhsQuantizer`, the quantize_pack of its lhs (and its producer):
 /// the block's weight loads, the quantizer's 256 threads and the rows'
 /// planes in shared memory must fit.
 bool quantizingGemvApplies(const PlaneGemmSpec &spec,
@@ -133,7 +133,8 @@ bool quantizingGemvApplies(const PlaneGemmSpec &spec,
 /// as quantize_pack does (the block-per-row walker, so 8 warps) into
 /// shared memory, then runs the popcounts and the epilogue on them.
 ///
-/// Arguments: x [B·M·K] (the quantizer's input), rhs, rhs popcounts, rhs
+/// Arguments: x [B·M·K] (the quantizer's input; with a fused producer its
+/// reads instead, as quantize_pack takes them), rhs, rhs popcounts, rhs
 /// scale, [rhs zero point], [bias], out — buildPlaneGemvKernel's without
 /// the lhs parameters, which the block computes.
 Kernel buildQuantizingGemvKernel(mlir::OpBuilder &b, mlir::Location loc,

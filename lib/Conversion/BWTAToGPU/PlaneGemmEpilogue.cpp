@@ -18,9 +18,17 @@ gpu::GPUFuncOp gpu_kernels::createPlaneGemmFunc(OpBuilder &b, Location loc,
   Type i32 = b.getI32Type(), f32 = b.getF32Type();
   auto vec = [](int64_t size, Type type) { return MemRefType::get({size}, type); };
   int64_t rows = spec.batch * spec.m, cols = spec.batch * spec.n;
-  SmallVector<Type> args{lhsQuantizer ? vec(rows * spec.k, lhsQuantizer->inputType)
-                                      : vec(spec.lhsWords(), i32),
-                         vec(spec.rhsWords(), i32)};
+  SmallVector<Type> args;
+  if (!lhsQuantizer)
+    args.push_back(vec(spec.lhsWords(), i32));
+  else if (!lhsQuantizer->producer)
+    args.push_back(vec(rows * spec.k, lhsQuantizer->inputType));
+  else
+    for (OpOperand *input : linalgKernelReads(lhsQuantizer->producer)) {
+      auto type = cast<ShapedType>(input->get().getType());
+      args.push_back(vec(type.getNumElements(), type.getElementType()));
+    }
+  args.push_back(vec(spec.rhsWords(), i32));
   if (const std::optional<EpilogueSpec> &e = spec.epilogue) {
     if (!lhsQuantizer)
       args.push_back(vec(spec.lhsPlanes * rows, i32));
@@ -49,7 +57,12 @@ GemmArgs gpu_kernels::bindPlaneGemmArgs(gpu::GPUFuncOp func,
   GemmArgs a;
   unsigned next = 0;
   auto arg = [&] { return func.getArgument(next++); };
-  a.lhs = arg();
+  unsigned lhsArgs = 1;
+  if (lhsQuantizer && lhsQuantizer->producer)
+    lhsArgs = linalgKernelReads(lhsQuantizer->producer).size();
+  for (unsigned i = 0; i < lhsArgs; ++i)
+    a.lhsInputs.push_back(arg());
+  a.lhs = a.lhsInputs.front();
   a.rhs = arg();
   if (const std::optional<EpilogueSpec> &e = spec.epilogue) {
     if (!lhsQuantizer)

@@ -19,6 +19,9 @@ namespace bwta::gpu_kernels {
 struct GemmArgs {
   mlir::Value lhs, rhs, lhsPopcount, rhsPopcount, lhsScale, rhsScale,
       lhsZeroPoint, rhsZeroPoint, bias, out;
+  /// The quantizer's inputs (x, or its fused producer's reads; lhs is the
+  /// first) when the kernel quantizes its lhs itself.
+  llvm::SmallVector<mlir::Value> lhsInputs;
 };
 
 /// The gpu.func of a plane GEMM with the arguments of PlaneGemmSpec, or

@@ -77,7 +77,7 @@ bool gpu_kernels::quantizingGemvApplies(const PlaneGemmSpec &spec,
   int64_t blocks = llvm::divideCeil(llvm::divideCeil(spec.n, 8), shape.colTiles) *
                    llvm::divideCeil(spec.m, shape.rowsPerBlock) * spec.batch;
   int64_t maxBlocks = kTargetBlocks * (lhsQuantizer.planes() <= 2 ? 2 : 1);
-  return shape.rowsPerBlock == 1 && blocks <= maxBlocks && spec.epilogue && !lhsQuantizer.producer && !lhsQuantizer.notNegative &&
+  return shape.rowsPerBlock == 1 && blocks <= maxBlocks && spec.epilogue && !lhsQuantizer.notNegative &&
          lhsQuantizer.planes() == spec.lhsPlanes && lhsQuantizer.k == spec.k &&
          lhsQuantizer.m == spec.batch * spec.m && spec.kTiles() <= kQuantizerMaxKTiles &&
          spec.epilogue->lhsScale == ParamKind::PerRow &&
@@ -287,11 +287,8 @@ Kernel buildGemv(OpBuilder &b, Location loc, StringRef name, const PlaneGemmSpec
         [&](OpBuilder &nb, Location, Value r, ValueRange) {
           OpBuilder::InsertionGuard inner(b);
           b.setInsertionPointToStart(nb.getInsertionBlock());
-          Value rowBase =
-              kb.mul(kb.add(kb.mul(batch, spec.m), kb.add(firstRow, r)), spec.k);
-          ElementReader element = [&, rowBase](Value column) {
-            return kb.load(args.lhs, kb.add(rowBase, column));
-          };
+          ElementReader element = makeRowReader(
+              kb, *quantizer, args.lhsInputs, kb.add(kb.mul(batch, spec.m), kb.add(firstRow, r)));
           std::unique_ptr<RowWalker> walker =
               makeBlockRows(kb, local, layout, r, element, quantized->floatScratch,
                             quantized->intScratch);

@@ -164,6 +164,38 @@ void gpu_kernels::quantizeRow(KernelBuilder &kb, const QuantizePackSpec &spec,
   });
 }
 
+ElementReader gpu_kernels::makeRowReader(KernelBuilder &kb, const QuantizePackSpec &spec,
+                                         ArrayRef<Value> inputs, Value row) {
+  // Element `column` is loaded, or computed by the fused producer from its
+  // inputs. The row's part of the addressing is emitted once.
+  linalg::LinalgOp producer = spec.producer; // its accessors are not const
+  if (!producer) {
+    Value x = inputs.front(), rowBase = kb.mul(row, spec.k);
+    return [&kb, x, rowBase](Value column) { return kb.load(x, kb.add(rowBase, column)); };
+  }
+  // The producer's loops are the quantizer input's dims: rows are its
+  // leading dims flattened, K the last.
+  ArrayRef<int64_t> shape = cast<ShapedType>(producer->getResult(0).getType()).getShape();
+  SmallVector<Value> rowIvs = kb.delinearize(row, shape.drop_back());
+  SmallVector<OpOperand *> reads = linalgKernelReads(producer);
+  SmallVector<Value> args(inputs);
+  return [&kb, producer, reads, args, rowIvs](Value column) mutable {
+    OpBuilder &b = kb.b;
+    SmallVector<Value> ivs(rowIvs);
+    ivs.push_back(column);
+    SmallVector<AffineMap> maps = producer.getIndexingMapsArray();
+    auto load = [&](OpOperand *input) {
+      unsigned position = llvm::find(reads, input) - reads.begin();
+      return kb.load(args[position],
+                     elementOffset(kb, maps[input->getOperandNumber()],
+                                   cast<ShapedType>(input->get().getType()).getShape(), ivs));
+    };
+    Value unused = arith::ConstantOp::create(
+        b, kb.loc, b.getZeroAttr(getElementTypeOrSelf(producer->getResult(0).getType())));
+    return emitPayload(kb, producer, load, ValueRange{unused}, ivs).front();
+  };
+}
+
 Kernel gpu_kernels::buildQuantizePackKernel(OpBuilder &b, Location loc,
                                             StringRef name,
                                             const QuantizePackSpec &spec) {
@@ -214,34 +246,8 @@ Kernel gpu_kernels::buildQuantizePackKernel(OpBuilder &b, Location loc,
                          spec.tileRows};
   RowParams params{func.getArgument(inputs + 1), func.getArgument(inputs + 2),
                    spec.asymmetric() ? func.getArgument(inputs + 3) : Value()};
-  // A reader of row `row`: element `column` is loaded, or computed by the
-  // fused producer from its inputs. The row's part of the addressing is
-  // emitted once.
-  auto rowReader = [&](Value row) -> ElementReader {
-    if (!producer) {
-      Value rowBase = kb.mul(row, k);
-      return [&, rowBase](Value column) { return kb.load(x, kb.add(rowBase, column)); };
-    }
-    // The producer's loops are the quantizer input's dims: rows are its
-    // leading dims flattened, K the last.
-    ArrayRef<int64_t> shape =
-        cast<ShapedType>(producer->getResult(0).getType()).getShape();
-    SmallVector<Value> rowIvs = kb.delinearize(row, shape.drop_back());
-    return [&, rowIvs, shape](Value column) {
-      SmallVector<Value> ivs(rowIvs);
-      ivs.push_back(column);
-      SmallVector<AffineMap> maps = producer.getIndexingMapsArray();
-      auto load = [&](OpOperand *input) {
-        unsigned position = llvm::find(producerInputs, input) - producerInputs.begin();
-        return kb.load(func.getArgument(position),
-                       elementOffset(kb, maps[input->getOperandNumber()],
-                                     cast<ShapedType>(input->get().getType()).getShape(), ivs));
-      };
-      Value unused = arith::ConstantOp::create(
-          b, loc, b.getZeroAttr(getElementTypeOrSelf(producer->getResult(0).getType())));
-      return emitPayload(kb, producer, load, ValueRange{unused}, ivs).front();
-    };
-  };
+  SmallVector<Value> inputArgs(func.getArguments().take_front(inputs));
+  auto rowReader = [&](Value row) { return makeRowReader(kb, spec, inputArgs, row); };
 
   // Rows: a block's, or (warp per row) each row's warps', grid-stride.
   Value thread = kb.threadId(), lane = kb.remu(thread, 32);

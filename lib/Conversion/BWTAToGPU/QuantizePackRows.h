@@ -69,6 +69,11 @@ struct PackedRowLayout {
 /// the fused producer computes it).
 using ElementReader = std::function<mlir::Value(mlir::Value)>;
 
+/// The reader of row `row` of a quantize_pack input: `inputs` are x, or
+/// the fused producer's reads (linalgKernelReads order), as flat memrefs.
+ElementReader makeRowReader(KernelBuilder &kb, const QuantizePackSpec &spec,
+                            llvm::ArrayRef<mlir::Value> inputs, mlir::Value row);
+
 /// The block-per-row walker: loads the thread's elements now. `scratch`
 /// holds two f32 and two i32 halves of 256 words each for the reductions.
 std::unique_ptr<RowWalker>
