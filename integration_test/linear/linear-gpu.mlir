@@ -7,7 +7,15 @@
 // RUN: %python %S/check_linear.py %t --bwta-run %bwta_tools/bwta-run | FileCheck %s
 // RUN: %python %S/check_linear.py %t --bwta-run %bwta_tools/bwta-run --graph | FileCheck %s
 
+// Decode (M = 1) layers run as one quantizing GEMV (the quantizer inside
+// each block), 4100 columns in 129 blocks of 4 column tiles.
+// RUN: rm -rf %t.decode && %python %S/prepare_linear.py --tools %bwta_tools --mlir-runner %llvm_tools/mlir-runner --out %t.decode --schemes bwta,w2a8 --ms 1 --nk 4100x700,264x4096 --dtypes f16
+// RUN: %python %S/check_linear.py %t.decode --bwta-run %bwta_tools/bwta-run | FileCheck %s --check-prefix=DECODE
+// RUN: %python %S/check_linear.py %t.decode --bwta-run %bwta_tools/bwta-run --graph | FileCheck %s --check-prefix=DECODE
+
 // CHECK: PASS bwta_m3_n300_k700:
 // CHECK: PASS counts_m64_n300_k700: output0 int32 [2, 1, 64, 300]: 0 of 38400 differ
 // CHECK: PASS w4a4_m64_n300_k700_f16:
 // CHECK: 14 passed, 0 failed
+// DECODE: PASS bwta_m1_n4100_k700_f16: output0 float16 [1, 4100]: 4100 of 4100 bit-exact
+// DECODE: 4 passed, 0 failed
