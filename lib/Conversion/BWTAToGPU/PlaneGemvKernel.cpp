@@ -52,17 +52,16 @@ GemvShape gpu_kernels::gemvShape(const PlaneGemmSpec &spec, int64_t rowsPerBlock
   // A quantizing block repeats the quantizer's work for its rows: it takes
   // as many column tiles as leave about one block per SM (as registers
   // allow: at most 8 weight loads of 16 bytes per lane, as above).
-  shape.colTiles = 1;
-  if (lhsQuantizer) {
-    int64_t blocks = llvm::divideCeil(spec.n, 8) * llvm::divideCeil(spec.m, shape.rowsPerBlock) *
-                     spec.batch;
-    int64_t fit = std::max<int64_t>(1, 8 / (spec.rhsPlanes * shape.loadsPerLane));
-    shape.colTiles = std::clamp<int64_t>(llvm::divideCeil(blocks, kTargetBlocks), 1, fit);
-  }
-  if (lhsQuantizer) // the rows' planes, popcounts, scales, zero points
-    shape.quantizerBytes =
-        4 * shape.rowsPerBlock * (spec.lhsPlanes * (spec.kTiles() * 8 + 1) + 2) +
-        kQuantizerScratchBytes;
+  if (!lhsQuantizer)
+    return shape;
+  int64_t blocks = llvm::divideCeil(spec.n, 8) * llvm::divideCeil(spec.m, shape.rowsPerBlock) *
+                   spec.batch;
+  int64_t fit = std::max<int64_t>(1, 8 / (spec.rhsPlanes * shape.loadsPerLane));
+  shape.colTiles = std::clamp<int64_t>(llvm::divideCeil(blocks, kTargetBlocks), 1, fit);
+  // The rows' planes, popcounts, scales and zero points.
+  shape.quantizerBytes =
+      4 * shape.rowsPerBlock * (spec.lhsPlanes * (spec.kTiles() * 8 + 1) + 2) +
+      kQuantizerScratchBytes;
   return shape;
 }
 
