@@ -276,13 +276,11 @@ private:
   LogicalResult lowerEpilogue(BTCEpilogueOp op);
   LogicalResult lowerLinalg(linalg::LinalgOp op);
   /// Walks the readers of the packed quantizer result `packed` through
-  /// split_planes (and out of bwta.fusion if `throughFusions`): popcounts go
-  /// to `popcount`; every other reader must be a plane matmul taking it as
+  /// split_planes and out of bwta.fusion groups: popcounts go to `popcount`; every other reader must be a plane matmul taking it as
   /// lhs, read only by ungrouped epilogues, each given to `epilogue`. False
   /// if a reader does not fit, a value is returned, a callback says no, or
   /// there is no such matmul.
-  bool forEachLhsEpilogue(Value packed, bool throughFusions,
-                          function_ref<bool(PlanePopcountOp)> popcount,
+  bool forEachLhsEpilogue(Value packed, function_ref<bool(PlanePopcountOp)> popcount,
                           function_ref<bool(BTCEpilogueOp, PlaneMatmulOp)> epilogue);
   /// Whether the wgmma GEMM is the only reader of the packed words of
   /// quantizer result `packed` (then they are packed as p and ¬n).
@@ -594,43 +592,47 @@ LogicalResult HostLowering::lowerEpilogue(BTCEpilogueOp op) {
   if (failed(checkGemmOperands(matmul)))
     return failure();
   PlaneGemmSpec spec = epilogueSpec(op, matmul);
-  // A GEMV that quantizes its lhs rows itself reads x, not the lhs side.
+  // A GEMV that quantizes its lhs rows itself reads the quantizer's
+  // inputs in place of the lhs side (planes, popcounts, scale, zero point).
   auto quantizer = quantizedInGemv.find(root(matmul.getLhs()));
   bool quantizing = quantizer != quantizedInGemv.end();
-  SmallVector<Value> operands{matmul.getRhs(), op.getRhsPopcount(), op.getRhsScale()};
-  if (!quantizing)
-    operands = {matmul.getLhs(), matmul.getRhs(), op.getLhsPopcount(),
-                op.getRhsPopcount(), op.getLhsScale(), op.getRhsScale()};
-  for (Value optional : {quantizing ? Value() : Value(op.getLhsZeroPoint()),
-                         Value(op.getRhsZeroPoint()), Value(op.getBias())})
-    if (optional)
-      operands.push_back(optional);
-  SmallVector<Value> args;
+  SmallVector<Value> args, operands;
   if (quantizing)
     args.append(quantizer->second.inputs);
+  auto lhsSide = [&](Value value) {
+    if (!quantizing)
+      operands.push_back(value);
+  };
+  lhsSide(matmul.getLhs());
+  operands.push_back(matmul.getRhs());
+  lhsSide(op.getLhsPopcount());
+  operands.push_back(op.getRhsPopcount());
+  lhsSide(op.getLhsScale());
+  operands.push_back(op.getRhsScale());
+  if (op.getLhsZeroPoint())
+    lhsSide(op.getLhsZeroPoint());
+  for (Value optional : {Value(op.getRhsZeroPoint()), Value(op.getBias())})
+    if (optional)
+      operands.push_back(optional);
   for (Value operand : operands) {
     FailureOr<Value> buf = buffer(op, operand);
     if (failed(buf))
       return failure();
     args.push_back(*buf);
   }
-  if (quantizing) {
-    launchInto(addKernel([&](OpBuilder &b) {
-                 return buildQuantizingGemvKernel(b, op.getLoc(), "linear", spec,
-                                                  quantizer->second.spec,
-                                                  pass.gemvRowsPerBlock());
-               }),
-               args, op.getResult());
-    return success();
-  }
-  // The wgmma kernel where the quantizer packed ¬n for it (onlyWgmmaReads).
-  Kernel kernel =
-      notNegative.contains(root(matmul.getLhs()))
-          ? addKernel([&](OpBuilder &b) {
-              return buildWgmmaGemmKernel(b, op.getLoc(), "linear", spec,
-                                          pass.wgmmaSpecializedAllowed());
-            })
-          : addGemmKernel(op.getLoc(), "linear", spec);
+  Kernel kernel;
+  if (quantizing)
+    kernel = addKernel([&](OpBuilder &b) {
+      return buildQuantizingGemvKernel(b, op.getLoc(), "linear", spec, quantizer->second.spec,
+                                       pass.gemvRowsPerBlock());
+    });
+  else if (notNegative.contains(root(matmul.getLhs()))) // packed p, ¬n for it
+    kernel = addKernel([&](OpBuilder &b) {
+      return buildWgmmaGemmKernel(b, op.getLoc(), "linear", spec,
+                                  pass.wgmmaSpecializedAllowed());
+    });
+  else
+    kernel = addGemmKernel(op.getLoc(), "linear", spec);
   launchInto(kernel, args, op.getResult());
   return success();
 }
@@ -726,7 +728,7 @@ LogicalResult HostLowering::lowerLinalg(linalg::LinalgOp op) {
 }
 
 bool HostLowering::forEachLhsEpilogue(
-    Value packed, bool throughFusions, function_ref<bool(PlanePopcountOp)> popcount,
+    Value packed, function_ref<bool(PlanePopcountOp)> popcount,
     function_ref<bool(BTCEpilogueOp, PlaneMatmulOp)> epilogue) {
   bool any = false;
   SmallVector<Value> values{packed};
@@ -745,7 +747,7 @@ bool HostLowering::forEachLhsEpilogue(
           return false;
         continue;
       }
-      if (auto yield = dyn_cast<YieldOp>(user); yield && throughFusions) {
+      if (auto yield = dyn_cast<YieldOp>(user)) { // out of a bwta.fusion
         values.push_back(yield->getParentOp()->getResult(use.getOperandNumber()));
         continue;
       }
@@ -767,7 +769,7 @@ bool HostLowering::forEachLhsEpilogue(
 
 bool HostLowering::onlyWgmmaReads(Value packed) {
   return forEachLhsEpilogue(
-      packed, /*throughFusions=*/true,
+      packed,
       [](PlanePopcountOp) { return true; }, // they stay those of p and n
       [&](BTCEpilogueOp epilogue, PlaneMatmulOp matmul) {
         return pass.useWgmma(epilogueSpec(epilogue, matmul));
@@ -797,7 +799,7 @@ bool HostLowering::onlyQuantizingGemvsRead(QuantizeOp op,
   SmallVector<Value> lhsSide(scales);
   lhsSide.append(zeroPoints);
   bool planesFit = forEachLhsEpilogue(
-      op.getResult(), /*throughFusions=*/true,
+      op.getResult(),
       [&](PlanePopcountOp popcount) {
         lhsSide.push_back(popcount.getResult());
         return !popcount.getGroupSize();

@@ -102,6 +102,11 @@ struct GemvShape {
   int64_t sharedBytes() const {
     return warps * terms * colTiles * rowsPerBlock * 8 * 4 + quantizerBytes;
   }
+  /// The launch grid for `spec`: column tile groups × row blocks × batch.
+  std::array<int64_t, 3> grid(const PlaneGemmSpec &spec) const {
+    return {llvm::divideCeilSigned(llvm::divideCeilSigned(spec.n, int64_t(8)), colTiles),
+            llvm::divideCeilSigned(spec.m, rowsPerBlock), spec.batch};
+  }
 };
 
 /// The GEMV shape for `spec` (rowsPerBlock < 1: all M rows in one block),

@@ -73,8 +73,8 @@ bool gpu_kernels::quantizingGemvApplies(const PlaneGemmSpec &spec,
   // H200 (bench/RESULTS.md, session 5): that pays for one row per block
   // and about one block per SM, two for the cheap binary and ternary
   // quantizers; beyond, the quantize_pack kernel is faster.
-  int64_t blocks = llvm::divideCeil(llvm::divideCeil(spec.n, 8), shape.colTiles) *
-                   llvm::divideCeil(spec.m, shape.rowsPerBlock) * spec.batch;
+  std::array<int64_t, 3> grid = shape.grid(spec);
+  int64_t blocks = grid[0] * grid[1] * grid[2];
   int64_t maxBlocks = kTargetBlocks * (lhsQuantizer.planes() <= 2 ? 2 : 1);
   return shape.rowsPerBlock == 1 && blocks <= maxBlocks && spec.epilogue && !lhsQuantizer.notNegative &&
          lhsQuantizer.planes() == spec.lhsPlanes && lhsQuantizer.k == spec.k &&
@@ -392,10 +392,7 @@ Kernel buildGemv(OpBuilder &b, Location loc, StringRef name, const PlaneGemmSpec
       });
   gpu::ReturnOp::create(b, loc);
 
-  return {func,
-          {llvm::divideCeilSigned(llvm::divideCeilSigned(spec.n, int64_t(8)), tiles),
-           llvm::divideCeilSigned(spec.m, rows), spec.batch},
-          {warps * 32, 1, 1}};
+  return {func, shape.grid(spec), {warps * 32, 1, 1}};
 }
 
 } // namespace
