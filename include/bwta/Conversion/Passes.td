@@ -111,6 +111,11 @@ def ConvertBWTAToGPUPass : Pass<"bwta-lower-to-gpu", "::mlir::ModuleOp"> {
     Option<"gemvRows", "gemv-rows", "int64_t", /*default=*/"0",
            "lhs rows per GEMV block (the weights stay in registers across "
            "them); 0: all M rows in one block">,
+    Option<"gemvMma", "gemv-mma", "int64_t", /*default=*/"-1",
+           "the GEMV's dot: 1 on the binary tensor cores (mma.sync m16n8k256 "
+           "and.popc, the block's rows and planes as A rows), 0 as AND + popc "
+           "on the CUDA cores, -1 the measured choice (tensor cores from 6 "
+           "plane pair products per weight word)">,
     Option<"gemvQuantize", "gemv-quantize", "bool", /*default=*/"true",
            "quantize the lhs rows inside the GEMV blocks that read them "
            "(decode) when nothing else reads the quantizer's results">,

@@ -196,10 +196,13 @@ struct ConvertBWTAToGPUPass
     if (warpRows)
       return false;
     int64_t maxM = gemvMaxM < 0 ? kDefaultGemvMaxM : gemvMaxM;
-    return spec.m <= maxM && gemvShape(spec, gemvRows).sharedBytes() <= 48 * 1024;
+    return spec.m <= maxM && gemvShape(spec, gemvRows, nullptr, gemvDot()).sharedBytes() <= 48 * 1024;
   }
   int64_t gemvRowsPerBlock() const { return gemvRows; }
   bool gemvQuantizeAllowed() const { return gemvQuantize; }
+  GemvDot gemvDot() const {
+    return gemvMma < 0 ? GemvDot::Measured : gemvMma ? GemvDot::TensorCores : GemvDot::Popc;
+  }
 
   /// Whether the wgmma kernel computes `spec`: a BWTA linear layer on
   /// sm_90a (wgmma exists on no other chip) with at least wgmma-min-m rows;
@@ -420,7 +423,7 @@ Kernel HostLowering::addGemmKernel(Location at, StringRef name,
                                    const PlaneGemmSpec &spec) {
   if (pass.useGemv(spec))
     return addKernel([&](OpBuilder &b) {
-      return buildPlaneGemvKernel(b, at, name, spec, pass.gemvRowsPerBlock());
+      return buildPlaneGemvKernel(b, at, name, spec, pass.gemvRowsPerBlock(), pass.gemvDot());
     });
   Tiling tiling = pass.tilingFor(spec.lhsPlanes * spec.rhsPlanes,
                                  llvm::divideCeil(spec.m, 16), spec.kTiles());
@@ -624,7 +627,7 @@ LogicalResult HostLowering::lowerEpilogue(BTCEpilogueOp op) {
   if (quantizing)
     kernel = addKernel([&](OpBuilder &b) {
       return buildQuantizingGemvKernel(b, op.getLoc(), "linear", spec, quantizer->second.spec,
-                                       pass.gemvRowsPerBlock());
+                                       pass.gemvRowsPerBlock(), pass.gemvDot());
     });
   else if (notNegative.contains(root(matmul.getLhs()))) // packed p, ¬n for it
     kernel = addKernel([&](OpBuilder &b) {
@@ -808,7 +811,7 @@ bool HostLowering::onlyQuantizingGemvsRead(QuantizeOp op,
         PlaneGemmSpec gemm = epilogueSpec(epilogue, matmul);
         epilogues.insert(epilogue);
         return pass.useGemv(gemm) &&
-               quantizingGemvApplies(gemm, spec, pass.gemvRowsPerBlock());
+               quantizingGemvApplies(gemm, spec, pass.gemvRowsPerBlock(), pass.gemvDot());
       });
   if (!planesFit)
     return false;

@@ -99,6 +99,8 @@ Kernel buildPlaneGemmKernel(mlir::OpBuilder &b, mlir::Location loc,
 /// for rows quantized in the block.
 struct GemvShape {
   int64_t warps, loadsPerLane, rowsPerBlock, terms, colTiles = 1, quantizerBytes = 0;
+  /// The dot on the binary tensor cores (mma.sync) rather than popc.
+  bool tensorCores = false;
   int64_t sharedBytes() const {
     return warps * terms * colTiles * rowsPerBlock * 8 * 4 + quantizerBytes;
   }
@@ -111,18 +113,24 @@ struct GemvShape {
 
 /// The GEMV shape for `spec` (rowsPerBlock < 1: all M rows in one block),
 /// with room for `lhsQuantizer` (buildQuantizingGemvKernel) if given.
+/// How a GEMV computes its dot; Measured picks by shape (gemvShape).
+enum class GemvDot { Measured, TensorCores, Popc };
+
 GemvShape gemvShape(const PlaneGemmSpec &spec, int64_t rowsPerBlock,
-                    const QuantizePackSpec *lhsQuantizer = nullptr);
+                    const QuantizePackSpec *lhsQuantizer = nullptr,
+                    GemvDot dot = GemvDot::Measured);
 
 /// The same GEMM (arguments and results of buildPlaneGemmKernel) for a few
-/// lhs rows: AND + popcount on the CUDA cores, the weights streamed once
-/// with one wide load per lane and K tile pair issued before any arithmetic.
+/// lhs rows, the weights streamed once with one wide load per lane and K
+/// tile pair issued before any arithmetic; the dot on the binary tensor
+/// cores (the block's rows and planes as A rows of mma.sync m16n8k256) or
+/// as AND + popcount on the CUDA cores (`dot`).
 /// Grid: ⌈N/8⌉ × ⌈M/rowsPerBlock⌉ × batch (⌈N/8/colTiles⌉ for more column
 /// tiles per block, GemvShape). The packed lhs and rhs must be
 /// 16-byte aligned (every bundle buffer and weight is).
 Kernel buildPlaneGemvKernel(mlir::OpBuilder &b, mlir::Location loc,
                             llvm::StringRef name, const PlaneGemmSpec &spec,
-                            int64_t rowsPerBlock);
+                            int64_t rowsPerBlock, GemvDot dot);
 
 /// Whether buildQuantizingGemvKernel can compute `spec` (with an epilogue)
 /// with `lhsQuantizer`, the quantize_pack of its lhs (and its producer):
@@ -130,7 +138,7 @@ Kernel buildPlaneGemvKernel(mlir::OpBuilder &b, mlir::Location loc,
 /// planes in shared memory must fit.
 bool quantizingGemvApplies(const PlaneGemmSpec &spec,
                            const QuantizePackSpec &lhsQuantizer,
-                           int64_t rowsPerBlock);
+                           int64_t rowsPerBlock, GemvDot dot);
 
 /// The GEMV of buildPlaneGemvKernel with the lhs quantizer inside (decode:
 /// one kernel per layer instead of two). Each block issues its weight
@@ -145,7 +153,7 @@ bool quantizingGemvApplies(const PlaneGemmSpec &spec,
 Kernel buildQuantizingGemvKernel(mlir::OpBuilder &b, mlir::Location loc,
                                  llvm::StringRef name, const PlaneGemmSpec &spec,
                                  const QuantizePackSpec &lhsQuantizer,
-                                 int64_t rowsPerBlock);
+                                 int64_t rowsPerBlock, GemvDot dot);
 
 /// The BWTA linear layer (ternary activations × binary weights, per-row
 /// activation scales, no zero points, batch 1) on sm_90a: wgmma

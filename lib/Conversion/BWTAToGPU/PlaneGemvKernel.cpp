@@ -35,7 +35,7 @@ constexpr int64_t kTargetBlocks = 132;
 } // namespace
 
 GemvShape gpu_kernels::gemvShape(const PlaneGemmSpec &spec, int64_t rowsPerBlock,
-                                 const QuantizePackSpec *lhsQuantizer) {
+                                 const QuantizePackSpec *lhsQuantizer, GemvDot dot) {
   GemvShape shape;
   int64_t pairs = llvm::divideCeil(spec.kTiles(), 2);
   // A block that quantizes its rows is the quantizer walker's 8 warps.
@@ -49,6 +49,13 @@ GemvShape gpu_kernels::gemvShape(const PlaneGemmSpec &spec, int64_t rowsPerBlock
   }
   shape.rowsPerBlock = rowsPerBlock < 1 ? spec.m : std::min(rowsPerBlock, spec.m);
   shape.terms = spec.epilogue ? 1 : spec.lhsPlanes * spec.rhsPlanes;
+  // H200 (bench/RESULTS.md, session 6): the tensor cores win from 6 plane
+  // pair products per weight word (W2A8 at M = 1: 7.75 → 5.91 µs at
+  // 4096²); at 2 or 4 (BWTA, M ≤ 2) popc is 3–8 % faster.
+  shape.tensorCores =
+      dot == GemvDot::TensorCores ||
+      (dot == GemvDot::Measured &&
+       shape.rowsPerBlock * spec.lhsPlanes * spec.rhsPlanes >= 6);
   // A quantizing block repeats the quantizer's work for its rows: it takes
   // as many column tiles as leave about one block per SM (as registers
   // allow: at most 8 weight loads of 16 bytes per lane, as above).
@@ -67,8 +74,8 @@ GemvShape gpu_kernels::gemvShape(const PlaneGemmSpec &spec, int64_t rowsPerBlock
 
 bool gpu_kernels::quantizingGemvApplies(const PlaneGemmSpec &spec,
                                         const QuantizePackSpec &lhsQuantizer,
-                                        int64_t rowsPerBlock) {
-  GemvShape shape = gemvShape(spec, rowsPerBlock, &lhsQuantizer);
+                                        int64_t rowsPerBlock, GemvDot dot) {
+  GemvShape shape = gemvShape(spec, rowsPerBlock, &lhsQuantizer, dot);
   // Every block repeats the quantizer's work on its rows. Measured on the
   // H200 (bench/RESULTS.md, session 5): that pays for one row per block
   // and about one block per SM, two for the cheap binary and ternary
@@ -171,8 +178,8 @@ Value butterfly(KernelBuilder &kb, Value v, int64_t offset) {
 
 /// The GEMV; with `quantizer`, its lhs rows are quantized in the block.
 Kernel buildGemv(OpBuilder &b, Location loc, StringRef name, const PlaneGemmSpec &spec,
-                 int64_t rowsPerBlock, const QuantizePackSpec *quantizer) {
-  const GemvShape shape = gemvShape(spec, rowsPerBlock, quantizer);
+                 int64_t rowsPerBlock, const QuantizePackSpec *quantizer, GemvDot dot) {
+  const GemvShape shape = gemvShape(spec, rowsPerBlock, quantizer, dot);
   const int64_t pa = spec.lhsPlanes, pb = spec.rhsPlanes;
   const int64_t rt = spec.lhsRowTiles(), nt = spec.rhsRowTiles(), kt = spec.kTiles();
   const int64_t warps = shape.warps, loads = shape.loadsPerLane;
@@ -299,55 +306,139 @@ Kernel buildGemv(OpBuilder &b, Location loc, StringRef name, const PlaneGemmSpec
         memref::ExtractAlignedPointerAsIndexOp::create(b, loc, quantized->words));
   }
 
-  // The block's lhs rows, one at a time against the weights in registers.
-  scf::ForOp::create(
-      b, loc, kb.idx(0), rowsHere, kb.idx(1), ValueRange{},
-      [&](OpBuilder &nb, Location, Value r, ValueRange) {
-        OpBuilder::InsertionGuard inner(b);
-        b.setInsertionPointToStart(nb.getInsertionBlock());
-        Value xRow = kb.add(kb.mul(batch, spec.m), kb.add(firstRow, r));
-        SmallVector<SmallVector<std::array<Value, 4>>> x(pa);
-        for (int64_t i = 0; i < pa; ++i) {
-          if (quantizer) {
-            Value base = rowWord(r, rows, 1, i);
-            for (int64_t u = 0; u < loads; ++u) {
-              Value word = kb.add(base, kb.mul(ktOf[u], rows * 8));
-              x[i].push_back(loadShared(kb, kb.add(sharedWords, kb.mul(kb.indexToI32(word), 4))));
-            }
-            continue;
-          }
-          Value base = rowWord(xRow, 16, rt, i);
-          for (int64_t u = 0; u < loads; ++u)
-            x[i].push_back(loadInvariant(kb, wordPointer(kb, lhsPtr, kb.add(base, kb.mul(ktOf[u], 128)))));
-        }
-        // Per plane pair: Σ popc(x_i ∧ w_j) over this lane's words; with an
-        // epilogue the pairs are combined at once (Σ c_i·c_j·P_ij is linear,
-        // and int32 wrapping commutes with the sums).
-        for (int64_t c = 0; c < tiles; ++c) {
-          SmallVector<Value> sums(terms, zero);
-          for (int64_t i = 0; i < pa; ++i)
+  // Lhs plane words of row `r` of the block (clamped into the rows here),
+  // plane `plane`, at this lane's K words of pair u.
+  auto lhsWords = [&](Value r, Value plane, int64_t u) {
+    r = arith::MinUIOp::create(b, loc, r, kb.sub(rowsHere, kb.idx(1)));
+    if (quantizer) {
+      Value word = kb.add(kb.add(kb.mul(plane, kt * rows * 8), kb.mul(r, 8)), wordInRow);
+      word = kb.add(word, kb.mul(ktOf[u], rows * 8));
+      return loadShared(kb, kb.add(sharedWords, kb.mul(kb.indexToI32(word), 4)));
+    }
+    Value xRow = kb.add(kb.mul(batch, spec.m), kb.add(firstRow, r));
+    Value tile = kb.add(kb.divu(xRow, 16), kb.mul(plane, rt));
+    Value word = kb.add(kb.add(kb.mul(tile, kt * 16 * 8), kb.mul(kb.remu(xRow, 16), 8)), wordInRow);
+    return loadInvariant(kb, wordPointer(kb, lhsPtr, kb.add(word, kb.mul(ktOf[u], 128))));
+  };
+  // Sum `s` of this warp for term `term`, row r, column `col` of tile c,
+  // once per column: the lanes of t = 0 store what the column's lanes add.
+  auto storePartial = [&](Value s, int64_t term, Value r, int64_t c, Value col,
+                          ArrayRef<int64_t> offsets, Value storer) {
+    for (int64_t offset : offsets)
+      s = kb.add(s, butterfly(kb, s, offset));
+    Value slot = kb.add(kb.mul(kb.add(kb.mul(warp, terms), term), outputs),
+                        kb.add(kb.mul(kb.add(r, c * rows), 8), col));
+    kb.ifThen(storer, [&] { kb.store(s, partials, slot); });
+  };
+
+  if (shape.tensorCores) {
+    // The dot on the binary tensor cores (mma.sync m16n8k256 and.popc):
+    // A rows are the block's (row, plane) pairs a = r·Pa + i, B columns
+    // the tile's 8 weight columns of one plane. K order is free for a dot
+    // product, so lane (g, t) gives its own 4 weight words of the pair as
+    // b0, b1 of two MMAs, and the A fragment takes the same K words of A
+    // rows g and g + 8: one shared 16-byte load per A row and pair.
+    const int64_t aRows = rows * pa, groups = llvm::divideCeil(aRows, int64_t(16));
+    auto accIndex = [&](int64_t q, int64_t c, int64_t j) { return ((q * tiles + c) * pb + j) * 4; };
+    SmallVector<Value> acc(groups * tiles * pb * 4, zero);
+    // aRow[q][h]: A row of this lane's fragment half h in group q (clamped).
+    SmallVector<std::array<Value, 2>> aRow(groups);
+    for (int64_t q = 0; q < groups; ++q)
+      for (int64_t h = 0; h < 2; ++h)
+        aRow[q][h] = kb.minu(kb.add(g, q * 16 + h * 8), aRows - 1);
+    Type i32 = b.getI32Type();
+    auto resultType = LLVM::LLVMStructType::getLiteral(b.getContext(), SmallVector<Type>(4, i32));
+    for (int64_t u = 0; u < loads; ++u)
+      for (int64_t q = 0; q < groups; ++q) {
+        std::array<std::array<Value, 4>, 2> a;
+        for (int64_t h = 0; h < 2; ++h)
+          a[h] = lhsWords(kb.divu(aRow[q][h], pa), kb.remu(aRow[q][h], pa), u);
+        for (int64_t half = 0; half < 2; ++half) {
+          std::array<Value, 4> fragA{a[0][2 * half], a[1][2 * half], a[0][2 * half + 1],
+                                     a[1][2 * half + 1]};
+          for (int64_t c = 0; c < tiles; ++c)
             for (int64_t j = 0; j < pb; ++j) {
-              Value pair = zero;
-              for (int64_t u = 0; u < loads; ++u)
-                for (int64_t e = 0; e < 4; ++e)
-                  pair = kb.add(pair, LLVM::CtPopOp::create(
-                                          b, loc, kb.andI(x[i][u][e], w[c][j][u][e])));
-              if (epi)
-                sums[0] = kb.add(sums[0], kb.mul(pair, planePairCoefficient(*epi, i, j)));
-              else
-                sums[i * pb + j] = pair;
+              std::array<Value, 2> fragB{w[c][j][u][2 * half], w[c][j][u][2 * half + 1]};
+              int64_t at = accIndex(q, c, j);
+              Value d = NVVM::MmaOp::create(
+                  b, loc, resultType, ValueRange(fragA), ValueRange(fragB),
+                  ValueRange(ArrayRef<Value>(acc).slice(at, 4)), ArrayRef<int64_t>{16, 8, 256},
+                  NVVM::MMAB1Op::and_popc, std::nullopt,
+                  std::array<NVVM::MMATypes, 2>{NVVM::MMATypes::b1, NVVM::MMATypes::b1},
+                  std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row, NVVM::MMALayout::col});
+              for (int64_t e = 0; e < 4; ++e)
+                acc[at + e] = LLVM::ExtractValueOp::create(b, loc, d, e);
             }
-          for (int64_t term = 0; term < terms; ++term) {
-            Value s = sums[term];
-            s = kb.add(s, butterfly(kb, s, 1));
-            s = kb.add(s, butterfly(kb, s, 2));
-            Value slot = kb.add(kb.mul(kb.add(kb.mul(warp, terms), term), outputs),
-                                kb.add(kb.mul(kb.add(r, c * rows), 8), g));
-            kb.ifThen(kb.eq(t, 0), [&] { kb.store(s, partials, slot); });
-          }
         }
-        scf::YieldOp::create(b, loc);
-      });
+      }
+    // c0, c1: A row g, columns 2t, 2t + 1; c2, c3: A row g + 8. Each
+    // output (row, column) adds its A rows' plane pairs with their
+    // coefficients (or, without an epilogue, keeps each pair apart), then
+    // the 8 lanes of a column add theirs.
+    auto planeWeight = [&](Value a, int64_t r, int64_t term, int64_t j) -> Value {
+      Value inRow = kb.andI(kb.eq(kb.divu(a, pa), r), kb.ult(a, aRows));
+      Value i = kb.indexToI32(kb.remu(a, pa));
+      Value weight = zero;
+      for (int64_t plane = 0; plane < pa; ++plane) {
+        int64_t coefficient = epi ? planePairCoefficient(*epi, plane, j)
+                                  : int64_t(term == plane * pb + j);
+        if (coefficient)
+          weight = kb.select(kb.eq(i, plane), kb.i32(coefficient), weight);
+      }
+      return kb.select(inRow, weight, zero);
+    };
+    for (int64_t term = 0; term < terms; ++term)
+      for (int64_t r = 0; r < rows; ++r) {
+        SmallVector<SmallVector<std::array<Value, 2>>> weights(groups);
+        for (int64_t q = 0; q < groups; ++q)
+          for (int64_t j = 0; j < pb; ++j)
+            weights[q].push_back({planeWeight(kb.add(g, q * 16), r, term, j),
+                                  planeWeight(kb.add(g, q * 16 + 8), r, term, j)});
+        for (int64_t c = 0; c < tiles; ++c)
+          for (int64_t odd = 0; odd < 2; ++odd) {
+            Value s = zero;
+            for (int64_t q = 0; q < groups; ++q)
+              for (int64_t j = 0; j < pb; ++j)
+                for (int64_t h = 0; h < 2; ++h)
+                  s = kb.add(s, kb.mul(acc[accIndex(q, c, j) + 2 * h + odd], weights[q][j][h]));
+            storePartial(s, term, kb.idx(r), c, kb.add(kb.mul(t, 2), odd), {4, 8, 16},
+                         kb.eq(g, 0));
+          }
+      }
+  } else {
+    // The block's lhs rows, one at a time against the weights in registers.
+    scf::ForOp::create(
+        b, loc, kb.idx(0), rowsHere, kb.idx(1), ValueRange{},
+        [&](OpBuilder &nb, Location, Value r, ValueRange) {
+          OpBuilder::InsertionGuard inner(b);
+          b.setInsertionPointToStart(nb.getInsertionBlock());
+          SmallVector<SmallVector<std::array<Value, 4>>> x(pa);
+          for (int64_t i = 0; i < pa; ++i)
+            for (int64_t u = 0; u < loads; ++u)
+              x[i].push_back(lhsWords(r, kb.idx(i), u));
+          // Per plane pair: Σ popc(x_i ∧ w_j) over this lane's words; with an
+          // epilogue the pairs are combined at once (Σ c_i·c_j·P_ij is linear,
+          // and int32 wrapping commutes with the sums).
+          for (int64_t c = 0; c < tiles; ++c) {
+            SmallVector<Value> sums(terms, zero);
+            for (int64_t i = 0; i < pa; ++i)
+              for (int64_t j = 0; j < pb; ++j) {
+                Value pair = zero;
+                for (int64_t u = 0; u < loads; ++u)
+                  for (int64_t e = 0; e < 4; ++e)
+                    pair = kb.add(pair, LLVM::CtPopOp::create(
+                                            b, loc, kb.andI(x[i][u][e], w[c][j][u][e])));
+                if (epi)
+                  sums[0] = kb.add(sums[0], kb.mul(pair, planePairCoefficient(*epi, i, j)));
+                else
+                  sums[i * pb + j] = pair;
+              }
+            for (int64_t term = 0; term < terms; ++term)
+              storePartial(sums[term], term, r, c, g, {1, 2}, kb.eq(t, 0));
+          }
+          scf::YieldOp::create(b, loc);
+        });
+  }
   gpu::BarrierOp::create(b, loc);
 
   // One thread per (row, column) of the block: the warps' partial sums
@@ -399,14 +490,14 @@ Kernel buildGemv(OpBuilder &b, Location loc, StringRef name, const PlaneGemmSpec
 
 Kernel gpu_kernels::buildPlaneGemvKernel(OpBuilder &b, Location loc, StringRef name,
                                          const PlaneGemmSpec &spec,
-                                         int64_t rowsPerBlock) {
-  return buildGemv(b, loc, name, spec, rowsPerBlock, nullptr);
+                                         int64_t rowsPerBlock, GemvDot dot) {
+  return buildGemv(b, loc, name, spec, rowsPerBlock, nullptr, dot);
 }
 
 Kernel gpu_kernels::buildQuantizingGemvKernel(OpBuilder &b, Location loc,
                                               StringRef name,
                                               const PlaneGemmSpec &spec,
                                               const QuantizePackSpec &lhsQuantizer,
-                                              int64_t rowsPerBlock) {
-  return buildGemv(b, loc, name, spec, rowsPerBlock, &lhsQuantizer);
+                                              int64_t rowsPerBlock, GemvDot dot) {
+  return buildGemv(b, loc, name, spec, rowsPerBlock, &lhsQuantizer, dot);
 }

@@ -1,10 +1,14 @@
-// RUN: bwta-opt %s -bwta-btc-decompose -bwta-pack-layout -cse -bwta-lower-to-gpu=gemv-quantize=false | FileCheck %s
-// RUN: bwta-opt %s -bwta-btc-decompose -bwta-pack-layout -cse -bwta-lower-to-gpu=gemv-quantize=false -bwta-gpu-binary | FileCheck %s --check-prefix=PTX
+// RUN: bwta-opt %s -bwta-btc-decompose -bwta-pack-layout -cse -bwta-lower-to-gpu="gemv-quantize=false gemv-mma=0" | FileCheck %s
+// RUN: bwta-opt %s -bwta-btc-decompose -bwta-pack-layout -cse -bwta-lower-to-gpu="gemv-quantize=false gemv-mma=0" -bwta-gpu-binary | FileCheck %s --check-prefix=PTX
+// RUN: bwta-opt %s -bwta-btc-decompose -bwta-pack-layout -cse -bwta-lower-to-gpu="gemv-quantize=false gemv-mma=1" | FileCheck %s --check-prefix=TC
+// RUN: bwta-opt %s -bwta-btc-decompose -bwta-pack-layout -cse -bwta-lower-to-gpu="gemv-quantize=false gemv-max-m=16" | FileCheck %s --check-prefix=TC5
+// RUN: bwta-opt %s -bwta-btc-decompose -bwta-pack-layout -cse -bwta-lower-to-gpu="gemv-quantize=false gemv-mma=1" -bwta-gpu-binary | FileCheck %s --check-prefix=TCPTX
 // RUN: bwta-opt %s -bwta-btc-decompose -bwta-pack-layout -cse -bwta-lower-to-gpu=gemv-max-m=0 | FileCheck %s --check-prefix=MMA
-// RUN: bwta-opt %s -bwta-btc-decompose -bwta-pack-layout -cse -bwta-lower-to-gpu="gemv-max-m=16 gemv-rows=2 gemv-quantize=false" | FileCheck %s --check-prefix=ROWS
+// RUN: bwta-opt %s -bwta-btc-decompose -bwta-pack-layout -cse -bwta-lower-to-gpu="gemv-max-m=16 gemv-rows=2 gemv-quantize=false gemv-mma=0" | FileCheck %s --check-prefix=ROWS
 // RUN: bwta-opt %s -bwta-btc-decompose -bwta-pack-layout -cse -bwta-lower-to-gpu=gemv-quantize=false | FileCheck %s --check-prefix=PDL
 // RUN: bwta-opt %s -bwta-btc-decompose -bwta-pack-layout -cse -bwta-lower-to-gpu | FileCheck %s --check-prefix=QUANT
 // RUN: bwta-opt %s -bwta-btc-decompose -bwta-pack-layout -cse -bwta-lower-to-gpu -bwta-gpu-binary | FileCheck %s --check-prefix=QPTX
+// RUN: bwta-opt %s -bwta-btc-decompose -bwta-pack-layout -cse -bwta-lower-to-gpu | FileCheck %s --check-prefix=W2A8
 
 // By default a quantizer read only by GEMVs runs inside them: @decode is
 // one kernel of 8 warps (the quantizer's block-per-row walker) reading x.
@@ -107,6 +111,41 @@
 // PTX-NOT: call
 // PTX-NOT: __nv_
 
+// gemv-mma=1: the GEMV's dot on the binary tensor cores. A rows are
+// the block's (row, plane) pairs — at M = 1 the 2 ternary planes, rows g
+// and g + 8 of the fragment clamped to them — B the 8 columns of a tile;
+// a lane's 16-byte weight load of a K tile pair feeds two MMAs (words 0, 1
+// and 2, 3 as b0, b1), its A fragment the same K words of its A rows
+// (two 16-byte loads). Then per output the plane pairs' coefficients,
+// sums over the 8 lanes of a column (butterflies 4, 8, 16), the warps'
+// sums in shared memory and the epilogue.
+// TC-LABEL: gpu.func @linear(
+// TC: llvm.inline_asm has_side_effects "ld.global.nc.L1::no_allocate.v4.u32
+// TC: nvvm.griddepcontrol wait
+// TC-NOT: scf.for
+// TC-COUNT-2: llvm.load {{.*}} invariant {alignment = 16 : i64} : !llvm.ptr<1> -> vector<4xi32>
+// TC-NOT: llvm.intr.ctpop
+// TC-COUNT-2: nvvm.mma.sync {{.*}}b1Op = #nvvm.mma_b1op<and_popc>, layoutA = #nvvm.mma_layout<row>, layoutB = #nvvm.mma_layout<col>{{.*}} shape = #nvvm.shape<m = 16, n = 8, k = 256>
+// TC-NOT: nvvm.mma.sync
+// TC: nvvm.shfl.sync bfly %{{.*}}, %{{.*}}, %[[C4:.*]], %
+// TC: nvvm.shfl.sync bfly %{{.*}}, %{{.*}}, %[[C8:.*]], %
+// TC: nvvm.shfl.sync bfly %{{.*}}, %{{.*}}, %[[C16:.*]], %
+// TC: gpu.barrier
+// TC-NOT: llvm.intr.ctpop
+// TC: gpu.func @linear_{{[0-9]+}}
+// By default the tensor cores from 6 plane pair products per weight word:
+// M = 5 rows × 2 planes = 10 A rows, still one MMA pair per K tile pair
+// (@decode, 2 products, keeps popc: the CHECK lines above).
+// TC5-LABEL: gpu.func @linear_{{[0-9]+}}(
+// TC5-COUNT-2: nvvm.mma.sync
+// TC5-NOT: nvvm.mma.sync
+// TC5: gpu.barrier
+// TCPTX: .entry linear(
+// TCPTX-NOT: popc.b32
+// TCPTX: mma.sync.aligned.m16n8k256.row.col.s32.b1.b1.s32.and.popc
+// TCPTX-NOT: popc.b32
+// TCPTX: .entry linear_{{[0-9]+}}(
+
 // gemv-max-m=0: both on mma.sync tiles (M = 1: one tile, K over 3 warps).
 // MMA-LABEL: func.func @decode(
 // MMA: gpu.launch_func @bwta_kernels::@linear blocks in (%[[C1:.*]], %[[C3:.*]], %[[C1]]) threads in (%[[C96:.*]], %[[C1]], %[[C1]])
@@ -142,4 +181,31 @@ func.func @rows5(%x: tensor<5x700xf32>) -> tensor<5x21xf32> {
   %y = bwta.qmatmul %t, %w scales(%sx, %s)
       : (tensor<5x700x!bwta.ternary>, tensor<21x700x!bwta.binary>, tensor<5xf32>, tensor<21xf32>) -> tensor<5x21xf32>
   return %y : tensor<5x21xf32>
+}
+
+// W2A8 decode (8 × 2 = 16 plane pair products per weight word) takes the
+// tensor cores by default, with its quantizer inside: one kernel whose
+// 8 activation planes are A rows 0–7 (rows 8–15 repeat row 7 and count
+// nothing), two MMAs per weight plane and K tile pair, no popc.
+// W2A8-LABEL: func.func @w2a8_decode(
+// W2A8: gpu.launch_func @bwta_kernels::@linear_{{[0-9]+}}
+// W2A8-NEXT: return
+// W2A8-LABEL: gpu.func @linear_{{[0-9]+}}(
+// W2A8: nvvm.griddepcontrol wait
+// W2A8: nvvm.vote.sync ballot
+// W2A8: llvm.load {{.*}} {alignment = 16 : i64} : !llvm.ptr<3> -> vector<4xi32>
+// W2A8-NOT: llvm.intr.ctpop
+// W2A8-COUNT-4: nvvm.mma.sync {{.*}}b1Op = #nvvm.mma_b1op<and_popc>
+// W2A8-NOT: nvvm.mma.sync
+// W2A8-NOT: llvm.intr.ctpop
+// W2A8: gpu.barrier
+// W2A8: gpu.return
+func.func @w2a8_decode(%x: tensor<1x300xf16>) -> tensor<1x20xf16> {
+  %q, %sq, %zq = bwta.quantize %x {scheme = #bwta.scheme<granularity = per_token, mode = asymmetric>}
+      : tensor<1x300xf16> -> tensor<1x300x!bwta.int<8, unsigned>>, tensor<1xf32>, tensor<1xi32>
+  %w = bwta.weight "w2" : tensor<20x300x!bwta.int<2>>
+  %s = bwta.weight "s2" : tensor<20xf32>
+  %y = bwta.qmatmul %q, %w scales(%sq, %s) lhs_zero_point(%zq)
+      : (tensor<1x300x!bwta.int<8, unsigned>>, tensor<20x300x!bwta.int<2>>, tensor<1xf32>, tensor<20xf32>, tensor<1xi32>) -> tensor<1x20xf16>
+  return %y : tensor<1x20xf16>
 }
