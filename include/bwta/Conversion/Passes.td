@@ -119,6 +119,10 @@ def ConvertBWTAToGPUPass : Pass<"bwta-lower-to-gpu", "::mlir::ModuleOp"> {
     Option<"gemvQuantize", "gemv-quantize", "bool", /*default=*/"true",
            "quantize the lhs rows inside the GEMV blocks that read them "
            "(decode) when nothing else reads the quantizer's results">,
+    Option<"gemvQuantizeMaxRows", "gemv-quantize-max-rows", "int64_t",
+           /*default=*/"-1",
+           "most lhs rows per GEMV block whose quantizer runs inside the "
+           "block (one row after the other); -1 the measured default">,
     Option<"wgmmaMinM", "wgmma-min-m", "int64_t", /*default=*/"-1",
            "smallest M of a BWTA linear layer computed by the wgmma kernel "
            "on sm_90a; -1 picks the measured default, 0 never (explicit "

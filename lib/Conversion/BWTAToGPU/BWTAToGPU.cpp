@@ -200,6 +200,7 @@ struct ConvertBWTAToGPUPass
   }
   int64_t gemvRowsPerBlock() const { return gemvRows; }
   bool gemvQuantizeAllowed() const { return gemvQuantize; }
+  int64_t gemvQuantizeRows() const { return gemvQuantizeMaxRows; }
   GemvDot gemvDot() const {
     return gemvMma < 0 ? GemvDot::Measured : gemvMma ? GemvDot::TensorCores : GemvDot::Popc;
   }
@@ -811,7 +812,8 @@ bool HostLowering::onlyQuantizingGemvsRead(QuantizeOp op,
         PlaneGemmSpec gemm = epilogueSpec(epilogue, matmul);
         epilogues.insert(epilogue);
         return pass.useGemv(gemm) &&
-               quantizingGemvApplies(gemm, spec, pass.gemvRowsPerBlock(), pass.gemvDot());
+               quantizingGemvApplies(gemm, spec, pass.gemvRowsPerBlock(), pass.gemvDot(),
+                                     pass.gemvQuantizeRows());
       });
   if (!planesFit)
     return false;

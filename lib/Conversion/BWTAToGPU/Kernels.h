@@ -135,10 +135,11 @@ Kernel buildPlaneGemvKernel(mlir::OpBuilder &b, mlir::Location loc,
 /// Whether buildQuantizingGemvKernel can compute `spec` (with an epilogue)
 /// with `lhsQuantizer`, the quantize_pack of its lhs (and its producer):
 /// the block's weight loads, the quantizer's 256 threads and the rows'
-/// planes in shared memory must fit.
+/// planes in shared memory must fit, with at most `maxRows` rows per block
+/// (-1: the measured default).
 bool quantizingGemvApplies(const PlaneGemmSpec &spec,
                            const QuantizePackSpec &lhsQuantizer,
-                           int64_t rowsPerBlock, GemvDot dot);
+                           int64_t rowsPerBlock, GemvDot dot, int64_t maxRows = -1);
 
 /// The GEMV of buildPlaneGemvKernel with the lhs quantizer inside (decode:
 /// one kernel per layer instead of two). Each block issues its weight

@@ -30,6 +30,8 @@ constexpr int64_t kQuantizerScratchBytes = 4 * 4 * 256;
 /// Longest row quantized in the block: its K/256 elements per thread stay
 /// in registers next to the weights.
 constexpr int64_t kQuantizerMaxKTiles = 64;
+/// Rows a quantizing GEMV block quantizes (one after the other) by default.
+constexpr int64_t kDefaultQuantizedRows = 1;
 /// Blocks a quantizing GEMV aims at: one per SM of an H200.
 constexpr int64_t kTargetBlocks = 132;
 } // namespace
@@ -74,7 +76,8 @@ GemvShape gpu_kernels::gemvShape(const PlaneGemmSpec &spec, int64_t rowsPerBlock
 
 bool gpu_kernels::quantizingGemvApplies(const PlaneGemmSpec &spec,
                                         const QuantizePackSpec &lhsQuantizer,
-                                        int64_t rowsPerBlock, GemvDot dot) {
+                                        int64_t rowsPerBlock, GemvDot dot,
+                                        int64_t maxRows) {
   GemvShape shape = gemvShape(spec, rowsPerBlock, &lhsQuantizer, dot);
   // Every block repeats the quantizer's work on its rows. Measured on the
   // H200 (bench/RESULTS.md, session 5): that pays for one row per block
@@ -83,7 +86,9 @@ bool gpu_kernels::quantizingGemvApplies(const PlaneGemmSpec &spec,
   std::array<int64_t, 3> grid = shape.grid(spec);
   int64_t blocks = grid[0] * grid[1] * grid[2];
   int64_t maxBlocks = kTargetBlocks * (lhsQuantizer.planes() <= 2 ? 2 : 1);
-  return shape.rowsPerBlock == 1 && blocks <= maxBlocks && spec.epilogue && !lhsQuantizer.notNegative &&
+  if (maxRows < 0)
+    maxRows = kDefaultQuantizedRows;
+  return shape.rowsPerBlock <= maxRows && blocks <= maxBlocks && spec.epilogue && !lhsQuantizer.notNegative &&
          lhsQuantizer.planes() == spec.lhsPlanes && lhsQuantizer.k == spec.k &&
          lhsQuantizer.m == spec.batch * spec.m && spec.kTiles() <= kQuantizerMaxKTiles &&
          spec.epilogue->lhsScale == ParamKind::PerRow &&

@@ -9,6 +9,7 @@
 // RUN: bwta-opt %s -bwta-btc-decompose -bwta-pack-layout -cse -bwta-lower-to-gpu | FileCheck %s --check-prefix=QUANT
 // RUN: bwta-opt %s -bwta-btc-decompose -bwta-pack-layout -cse -bwta-lower-to-gpu -bwta-gpu-binary | FileCheck %s --check-prefix=QPTX
 // RUN: bwta-opt %s -bwta-btc-decompose -bwta-pack-layout -cse -bwta-lower-to-gpu | FileCheck %s --check-prefix=W2A8
+// RUN: bwta-opt %s -bwta-btc-decompose -bwta-pack-layout -cse -bwta-lower-to-gpu="gemv-max-m=8 gemv-quantize-max-rows=8" | FileCheck %s --check-prefix=QROWS
 
 // By default a quantizer read only by GEMVs runs inside them: @decode is
 // one kernel of 8 warps (the quantizer's block-per-row walker) reading x.
@@ -182,6 +183,20 @@ func.func @rows5(%x: tensor<5x700xf32>) -> tensor<5x21xf32> {
       : (tensor<5x700x!bwta.ternary>, tensor<21x700x!bwta.binary>, tensor<5xf32>, tensor<21xf32>) -> tensor<5x21xf32>
   return %y : tensor<5x21xf32>
 }
+
+// gemv-quantize-max-rows=8: @rows5's 5 rows are quantized inside its GEMV
+// block, one after the other (a loop over the rows around the walker),
+// into 5 rows of shared planes (2 planes × 3 K tiles × 5 rows × 8); then the tensor-core dot (10 products).
+// QROWS-LABEL: func.func @rows5(
+// QROWS-NOT: quantize_pack
+// QROWS: gpu.launch_func @bwta_kernels::@linear_{{[0-9]+}}
+// QROWS-NEXT: return
+// QROWS-LABEL: gpu.func @linear_{{[0-9]+}}(
+// QROWS-SAME: memref<240xi32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}
+// QROWS: nvvm.griddepcontrol wait
+// QROWS: scf.for
+// QROWS: nvvm.vote.sync ballot
+// QROWS: nvvm.mma.sync
 
 // W2A8 decode (8 × 2 = 16 plane pair products per weight word) takes the
 // tensor cores by default, with its quantizer inside: one kernel whose
