@@ -54,6 +54,11 @@ int64_t QuantizePackSpec::warpsPerRow() const {
   return m >= 512 ? 4 : 8;
 }
 
+bool gpu_kernels::laneRowsApply(const QuantizePackSpec &spec) {
+  return spec.warpPerRow() && spec.fixedWarpsPerRow == 0 && isa<TernaryType>(spec.type) &&
+         (spec.inputType.isF16() || spec.inputType.isF32()) && spec.k % 8 == 0;
+}
+
 void gpu_kernels::quantizeRow(KernelBuilder &kb, const QuantizePackSpec &spec,
                               RowWalker &walker, const RowParams &out, Value row) {
   OpBuilder &b = kb.b;
@@ -120,7 +125,7 @@ void gpu_kernels::quantizeRow(KernelBuilder &kb, const QuantizePackSpec &spec,
         n = arith::XOrIOp::create(b, loc, n, arith::ConstantIntOp::create(b, loc, 1, 1));
       return {p, n};
     };
-    totals = walker.packFolding(ternaryBits, 0.0, kept, fsum, keptSum);
+    totals = walker.packTernary(delta, ternaryBits, kept, fsum, keptSum);
     // popc(n) = K − popc(q): a real row has K valid bits.
     if (spec.notNegative)
       totals[1] = kb.sub(kb.i32(k), totals[1]);
@@ -224,9 +229,12 @@ Kernel gpu_kernels::buildQuantizePackKernel(OpBuilder &b, Location loc,
   // Warp per row: W warps share a row, each row with its buffer (and, for
   // W > 1, reduction scratch) in dynamic shared memory. A block holds one
   // row when W > 1 (its barriers are the row's), else up to 8.
-  const int64_t warpsPerRow = warpPerRow ? spec.warpsPerRow() : 0;
+  const bool laneRows = laneRowsApply(spec);
+  const int64_t warpsPerRow = laneRows ? 1 : warpPerRow ? spec.warpsPerRow() : 0;
+  // The lane walker's row buffer holds whole K tiles.
+  const int64_t rowBuffer = laneRows ? laneRowsBufferBytes(spec) : spec.rowBytes();
   const int64_t rowShared =
-      warpPerRow ? spec.rowBytes() + (warpsPerRow > 1 ? 512 * warpsPerRow : 0) : 0;
+      warpPerRow ? rowBuffer + (warpsPerRow > 1 ? 512 * warpsPerRow : 0) : 0;
   const int64_t rowsPerBlock =
       warpsPerRow == 1 ? std::clamp<int64_t>(kWarpRowsBlockBytes / rowShared, 1, 8) : 1;
   Value floatScratch, intScratch;
@@ -267,9 +275,9 @@ Kernel gpu_kernels::buildQuantizePackKernel(OpBuilder &b, Location loc,
           dynamic, byteOffset, ValueRange{});
     };
     // [rows][K] elements, then per row [2][W][32] f32 and i32.
-    Value scratchBase = kb.add(kb.mul(rowInBlock, 512 * warpsPerRow),
-                               rowsPerBlock * spec.rowBytes());
-    shared.buffer = view(k, spec.inputType, kb.mul(rowInBlock, spec.rowBytes()));
+    Value scratchBase = kb.add(kb.mul(rowInBlock, 512 * warpsPerRow), rowsPerBlock * rowBuffer);
+    shared.buffer = view(rowBuffer * 8 / spec.inputType.getIntOrFloatBitWidth(), spec.inputType,
+                         kb.mul(rowInBlock, rowBuffer));
     shared.warpsPerRow = warpsPerRow;
     if (warpsPerRow > 1) {
       shared.floatScratch = view(64 * warpsPerRow, f32, scratchBase);
@@ -285,9 +293,10 @@ Kernel gpu_kernels::buildQuantizePackKernel(OpBuilder &b, Location loc,
     OpBuilder::InsertionGuard rowGuard(b);
     b.setInsertionPointToStart(ifOp.thenBlock());
     std::unique_ptr<RowWalker> walker =
-        warpPerRow ? makeWarpRows(kb, spec, layout, row, x, shared)
-                   : makeBlockRows(kb, spec, layout, row, rowReader(row), floatScratch,
-                                   intScratch);
+        laneRows     ? makeLaneRows(kb, spec, layout, row, x, shared.buffer)
+        : warpPerRow ? makeWarpRows(kb, spec, layout, row, x, shared)
+                     : makeBlockRows(kb, spec, layout, row, rowReader(row), floatScratch,
+                                     intScratch);
     quantizeRow(kb, spec, *walker, params, row);
     // The next row reuses the shared memory.
     walker->finishRow();

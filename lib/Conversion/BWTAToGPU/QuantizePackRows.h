@@ -6,6 +6,10 @@
 //  - a block of 256 threads per row (BlockRows): thread t holds elements
 //    t, t + 256, ... in registers; reductions go through shared memory.
 //    Few rows (decode) finish soonest this way.
+//  - a warp per row, eight consecutive lane-tree lanes per lane (LaneRows:
+//    ternary f16/f32 rows, K a multiple of 8, the default for many rows):
+//    each lane copies its 16 or 32 bytes of every K tile into shared memory
+//    and alone reads them back; plane bits are built in registers.
 //  - W warps per row (WarpRows, W = 1, 2, 4, 8): the row is copied into
 //    shared memory with cp.async; lane l of warp ω then reads the elements
 //    of the lane-tree lanes l + 32r (r ≡ ω mod W) from there, so most of
@@ -49,6 +53,17 @@ public:
               mlir::Value &folded) {
     folded = fold(identity, term, combine);
     return pack(bits);
+  }
+  /// The ternary planes for threshold `delta` (Δ ≥ 0 or NaN): what
+  /// packFolding(bits, 0, kept, fsum, keptSum) returns, `bits` being
+  /// p = [x > Δ], n = [x < −Δ] (q = ¬n with spec.notNegative) and `kept`
+  /// |x| where |x| > Δ, else 0. A walker may compare against Δ its own way
+  /// (LaneRows: packed f16 compares); by default it is packFolding.
+  virtual llvm::SmallVector<mlir::Value> packTernary(mlir::Value delta, BitsFn bits,
+                                                     TermFn kept, CombineFn fsum,
+                                                     mlir::Value &keptSum) {
+    (void)delta;
+    return packFolding(bits, 0.0, kept, fsum, keptSum);
   }
   /// True in the one thread that writes the row's parameters.
   virtual mlir::Value leader() = 0;
@@ -101,6 +116,25 @@ std::unique_ptr<RowWalker> makeWarpRows(KernelBuilder &kb,
                                         const PackedRowLayout &layout,
                                         mlir::Value row, mlir::Value x,
                                         const WarpRowsShared &shared);
+
+/// Whether the lane walker (makeLaneRows) quantizes `spec`'s rows: a warp
+/// per row by default (warpPerRow(), no fixed W), ternary, f16 or f32 rows
+/// of K a multiple of 8 (each thread's 8 elements of a K tile are one
+/// aligned 16- or 32-byte piece, wholly inside K or past it).
+bool laneRowsApply(const QuantizePackSpec &spec);
+
+/// The lane walker: one warp per row, lane t holding the lane-tree lanes
+/// 8t … 8t + 7 (elements 256j + 8t + e): it copies them into `buffer` (the
+/// row's K elements in shared memory) by cp.async, sums them in registers,
+/// and builds its bits of each word in registers (a byte per K tile, four
+/// lanes' bytes transposed into words with two shuffles).
+/// `buffer` holds laneRowsBufferBytes(spec) bytes.
+std::unique_ptr<RowWalker> makeLaneRows(KernelBuilder &kb, const QuantizePackSpec &spec,
+                                        const PackedRowLayout &layout, mlir::Value row,
+                                        mlir::Value x, mlir::Value buffer);
+/// Shared memory of a lane walker's row: its K elements padded to whole K
+/// tiles (a lane reads its piece of the last tile even past K).
+int64_t laneRowsBufferBytes(const QuantizePackSpec &spec);
 
 /// Where quantizeRow writes a row's parameters: popcounts [P][spec.m],
 /// scale [spec.m], zero point [spec.m] (asymmetric only); global or shared.

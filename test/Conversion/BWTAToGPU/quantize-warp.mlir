@@ -1,7 +1,11 @@
-// Activation quantizers of many rows take W warps per row (the row staged
-// in dynamic shared memory by cp.async); few rows, and quantize-warp-min-m=0,
-// take a block of 256 threads per row.
-// RUN: bwta-opt %s -bwta-btc-decompose=path=btc -bwta-pack-layout -cse -bwta-lower-to-gpu | FileCheck %s --check-prefix=WARP
+// Activation quantizers of many rows take a warp per row (the row staged
+// in dynamic shared memory by cp.async): ternary rows of K a multiple of 8
+// the lane walker (eight consecutive lane-tree lanes per lane, plane bits
+// built in registers), others — or any with quantize-warps-per-row=W — W
+// warps per row with ballots; few rows, and quantize-warp-min-m=0, take a
+// block of 256 threads per row.
+// RUN: bwta-opt %s -bwta-btc-decompose=path=btc -bwta-pack-layout -cse -bwta-lower-to-gpu | FileCheck %s --check-prefix=LANE
+// RUN: bwta-opt %s -bwta-btc-decompose=path=btc -bwta-pack-layout -cse -bwta-lower-to-gpu=quantize-warps-per-row=4 | FileCheck %s --check-prefix=WARP
 // RUN: bwta-opt %s -bwta-btc-decompose=path=btc -bwta-pack-layout -cse -bwta-lower-to-gpu=quantize-warp-min-m=0 | FileCheck %s --check-prefix=BLOCK
 // RUN: bwta-opt %s -bwta-btc-decompose=path=btc -bwta-pack-layout -cse -bwta-lower-to-gpu=quantize-warp-min-m=4096 | FileCheck %s --check-prefix=BLOCK
 // RUN: bwta-opt %s -bwta-btc-decompose=path=btc -bwta-pack-layout -cse -bwta-lower-to-gpu=quantize-warps-per-row=2 | FileCheck %s --check-prefix=TWO
@@ -10,7 +14,47 @@
 // TWO: gpu.launch_func @bwta_kernels::@quantize_pack blocks in (%c2048{{.*}}) threads in (%c64{{.*}}) dynamic_shared_memory_size %c3024_i32
 // BAD: bwta-lower-to-gpu: quantize-warps-per-row must be 0 (by M), 1, 2, 4 or 8, got 3
 
-// 2048 rows: W = 4, one row (128 threads) per block: its K f16 elements
+// The lane walker: 8 rows (warps) per block, each row's 2000 bytes in a
+// buffer of whole K tiles (2048: lanes read their piece of tile 3); lane t
+// copies its 16 bytes of each K tile (4 tiles, 4 commit groups: the Σ|x|
+// fold starts on a tile as soon as it has landed), and reads back only
+// those. K = 1000 ends inside tile 3: one masked group of 4 tiles.
+// LANE: gpu.launch_func @bwta_kernels::@quantize_pack blocks in (%c256{{.*}}) threads in (%c256{{.*}}) dynamic_shared_memory_size %c16384_i32
+// LANE-LABEL: gpu.func @quantize_pack(
+// LANE-NOT: gpu.barrier
+// LANE: nvvm.cp.async.shared.global {{.*}}, 16, cache = {{ *}}cg
+// LANE: nvvm.cp.async.commit.group
+// LANE: nvvm.cp.async.commit.group
+// LANE: nvvm.cp.async.commit.group
+// LANE: nvvm.cp.async.shared.global {{.*}}, 16, cache = {{ *}}cg
+// LANE: nvvm.cp.async.commit.group
+// LANE: nvvm.cp.async.wait.group 3
+// LANE: nvvm.cp.async.wait.group 2
+// LANE: nvvm.cp.async.wait.group 1
+// LANE: nvvm.cp.async.wait.group 0
+// The lane-tree fold of the 8 lanes of each lane: 3 halving exchanges
+// (4 + 2 + 1 shuffles), then 5 butterflies.
+// LANE-COUNT-12: gpu.shuffle xor {{.*}} : f32
+// The f16 threshold: Δ rounded toward zero, the next f16 above it.
+// LANE: llvm.inline_asm "{ .reg .b16 h; cvt.rz.f16.f32 h, $1; cvt.u32.u16 $0, h; }"
+// Element e of tiles 0 and 2 paired, compared as f16x2, its all-ones
+// halves put on bits e and 16 + e; q = ¬n inside K (the masked group).
+// LANE: llvm.inline_asm "prmt.b32 $0, $1, $2, 0x5410;"
+// LANE-NEXT: llvm.inline_asm "set.ge.u32.f16x2 $0, $1, $2;"
+// LANE-NEXT: llvm.inline_asm "set.le.u32.f16x2 $0, $1, $2;"
+// LANE: llvm.inline_asm "lop3.b32 $0, $1, 0x00010001, $2, 0xea;"
+// LANE-NEXT: llvm.inline_asm "lop3.b32 $0, $1, $2, $3, 0x0c;"
+// LANE-NEXT: llvm.inline_asm "lop3.b32 $0, $1, 0x00010001, $2, 0xea;"
+// LANE-NEXT: llvm.inline_asm "lop3.b32 $0, $1, $2, $3, 0xe0;"
+// Four lanes' bytes transposed into words (per plane): two shuffles and
+// two byte permutes by lane-dependent selectors.
+// LANE: gpu.shuffle xor {{.*}} : i32
+// LANE: llvm.inline_asm "prmt.b32 $0, $1, $2, $3;"
+// LANE: gpu.shuffle xor {{.*}} : i32
+// LANE: llvm.inline_asm "prmt.b32 $0, $1, $2, $3;"
+// LANE-NOT: nvvm.vote.sync
+
+// 2048 rows with W = 4: one row (128 threads) per block: its K f16 elements
 // (2000 bytes) and [2][4][32] f32 + i32 of exchange space.
 // WARP: gpu.launch_func @bwta_kernels::@quantize_pack blocks in (%c2048{{.*}}) threads in (%c128{{.*}}) dynamic_shared_memory_size %c4048_i32
 // 16-byte units: 2000 / 16 = 125.
