@@ -188,14 +188,18 @@ struct ConvertBWTAToGPUPass
     return {1, tiles, 2, 2};
   }
 
-  /// Whether the popcount GEMV computes `spec` (decode-sized M) rather
-  /// than mma.sync tiles; the default threshold is measured on the H200
-  /// (docs/GPU.md).
+  /// Whether the GEMV computes `spec` (decode-sized M) rather than
+  /// mma.sync tiles; the default thresholds are measured on the H200
+  /// (docs/GPU.md): M ≤ 4, and M ≤ 12 where the tensor-core dot takes 8
+  /// or more plane pair products per weight word and row (W2A8, W4A4).
   bool useGemv(const PlaneGemmSpec &spec) const {
-    constexpr int64_t kDefaultGemvMaxM = 4;
+    constexpr int64_t kDefaultGemvMaxM = 4, kDefaultManyPlanesGemvMaxM = 12;
     if (warpRows)
       return false;
-    int64_t maxM = gemvMaxM < 0 ? kDefaultGemvMaxM : gemvMaxM;
+    bool manyPlanes = spec.lhsPlanes * spec.rhsPlanes >= 8 && gemvDot() != GemvDot::Popc;
+    int64_t maxM = gemvMaxM >= 0 ? gemvMaxM
+                   : manyPlanes  ? kDefaultManyPlanesGemvMaxM
+                                 : kDefaultGemvMaxM;
     return spec.m <= maxM && gemvShape(spec, gemvRows, nullptr, gemvDot()).sharedBytes() <= 48 * 1024;
   }
   int64_t gemvRowsPerBlock() const { return gemvRows; }

@@ -9,6 +9,7 @@
 // RUN: bwta-opt %s -bwta-btc-decompose -bwta-pack-layout -cse -bwta-lower-to-gpu | FileCheck %s --check-prefix=QUANT
 // RUN: bwta-opt %s -bwta-btc-decompose -bwta-pack-layout -cse -bwta-lower-to-gpu -bwta-gpu-binary | FileCheck %s --check-prefix=QPTX
 // RUN: bwta-opt %s -bwta-btc-decompose -bwta-pack-layout -cse -bwta-lower-to-gpu | FileCheck %s --check-prefix=W2A8
+// RUN: bwta-opt %s -bwta-btc-decompose -bwta-pack-layout -cse -bwta-lower-to-gpu | FileCheck %s --check-prefix=W2A8M8
 // RUN: bwta-opt %s -bwta-btc-decompose -bwta-pack-layout -cse -bwta-lower-to-gpu="gemv-max-m=8 gemv-quantize-max-rows=8" | FileCheck %s --check-prefix=QROWS
 
 // By default a quantizer read only by GEMVs runs inside them: @decode is
@@ -223,4 +224,27 @@ func.func @w2a8_decode(%x: tensor<1x300xf16>) -> tensor<1x20xf16> {
   %y = bwta.qmatmul %q, %w scales(%sq, %s) lhs_zero_point(%zq)
       : (tensor<1x300x!bwta.int<8, unsigned>>, tensor<20x300x!bwta.int<2>>, tensor<1xf32>, tensor<20xf32>, tensor<1xi32>) -> tensor<1x20xf16>
   return %y : tensor<1x20xf16>
+}
+
+// With the tensor-core dot, 8+ plane pair products per weight word keep the
+// GEMV up to M = 12 (W2A8 M = 8: 64 A rows, four MMA row groups, each
+// 2 MMAs per weight plane and K tile pair: 16 MMAs); the quantizer stays
+// a kernel of its own (more than one row per block).
+// W2A8M8-LABEL: func.func @w2a8_m8(
+// W2A8M8: gpu.launch_func @bwta_kernels::@quantize_pack
+// W2A8M8: gpu.launch_func @bwta_kernels::@[[K:linear_[0-9]+]] blocks in (%[[C3:.*]], %[[C1:.*]], %[[C1]])
+// W2A8M8-NEXT: return
+// W2A8M8: gpu.func @[[K]](
+// W2A8M8-NOT: llvm.intr.ctpop
+// W2A8M8-COUNT-16: nvvm.mma.sync
+// W2A8M8-NOT: nvvm.mma.sync
+// W2A8M8: gpu.return
+func.func @w2a8_m8(%x: tensor<8x300xf16>) -> tensor<8x20xf16> {
+  %q, %sq, %zq = bwta.quantize %x {scheme = #bwta.scheme<granularity = per_token, mode = asymmetric>}
+      : tensor<8x300xf16> -> tensor<8x300x!bwta.int<8, unsigned>>, tensor<8xf32>, tensor<8xi32>
+  %w = bwta.weight "w2" : tensor<20x300x!bwta.int<2>>
+  %s = bwta.weight "s2" : tensor<20xf32>
+  %y = bwta.qmatmul %q, %w scales(%sq, %s) lhs_zero_point(%zq)
+      : (tensor<8x300x!bwta.int<8, unsigned>>, tensor<20x300x!bwta.int<2>>, tensor<8xf32>, tensor<20xf32>, tensor<8xi32>) -> tensor<8x20xf16>
+  return %y : tensor<8x20xf16>
 }
