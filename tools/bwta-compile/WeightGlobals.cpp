@@ -80,12 +80,14 @@ public:
                             : *getDType(value.elementType);
       return value;
     }
-    if (derive.getValue() == "int8_tiles" || derive.getValue() == "level_sum")
+    if (derive.getValue() == "int8_tiles" || derive.getValue() == "int8_wgmma_tiles" ||
+        derive.getValue() == "level_sum")
       return readInt8Derived(global, weightType, *storage, derive.getValue());
     if (derive.getValue() != "plane_popcount")
       return fail() << "has bwta.derive = '" << derive.getValue()
                     << "', which bwta-compile does not know (it knows "
-                       "'plane_popcount', 'int8_tiles', 'level_sum')";
+                       "'plane_popcount', 'int8_tiles', 'int8_wgmma_tiles', "
+                       "'level_sum')";
     return readPopcounts(global, weightType, *storage);
   }
 
@@ -139,14 +141,17 @@ private:
   }
 
   /// The int8 path's derivations: the levels as byte tiles of 8 rows (the
-  /// GEMM's rhs) or their row sums.
+  /// mma.sync GEMM's rhs), as wgmma tiles of 256 rows (the wgmma GEMM's) or
+  /// their row sums.
   FailureOr<GlobalValue> readInt8Derived(memref::GlobalOp global,
                                          RankedTensorType weightType,
                                          ArrayRef<char> storage, StringRef derive) {
     GlobalValue value;
     MLIRContext *ctx = global.getContext();
-    if (derive == "int8_tiles") {
-      std::optional<std::vector<char>> tiles = getInt8Tiles(weightType, storage, 8);
+    if (derive == "int8_tiles" || derive == "int8_wgmma_tiles") {
+      bool wgmma = derive == "int8_wgmma_tiles";
+      std::optional<std::vector<char>> tiles = wgmma ? getInt8WgmmaTiles(weightType, storage, 256)
+                                                     : getInt8Tiles(weightType, storage, 8);
       if (!tiles)
         return global.emitOpError()
                << "derives int8 tiles from " << weightType
@@ -155,7 +160,8 @@ private:
       value.elementType = IntegerType::get(ctx, 8);
       value.shape = {int64_t(value.bytes.size())};
       value.dtype = runtime::DType::I8;
-      value.layout = "int8_tiles tile_rows=8 tile_bytes=32";
+      value.layout = wgmma ? "int8_wgmma_tiles block_rows=256 slot_bytes=64 swizzle=64"
+                           : "int8_tiles tile_rows=8 tile_bytes=32";
       return value;
     }
     std::optional<std::vector<int32_t>> sums = getLevelSums(weightType, storage);

@@ -131,6 +131,14 @@ def ConvertBWTAToGPUPass : Pass<"bwta-lower-to-gpu", "::mlir::ModuleOp"> {
            "smallest M of an int8-path qmatmul computed by the wgmma int8 "
            "GEMM on sm_90a instead of mma.sync m16n8k32; -1 picks the "
            "measured default, 0 never">,
+    Option<"int8WgmmaN", "int8-wgmma-n", "int64_t", /*default=*/"0",
+           "tile width of the wgmma int8 GEMM (128 or 256); other values "
+           "pick by shape">,
+    Option<"int8WgmmaCluster", "int8-wgmma-cluster", "int64_t",
+           /*default=*/"1",
+           "blocks per cluster of the wgmma int8 GEMM: 1, or 2 (row tiles "
+           "128 apart share the weight tile through multicast bulk copies; "
+           "twice as slow on the H200, bench/RESULTS.md)">,
     Option<"wgmmaSpecialized", "wgmma-specialized", "bool", /*default=*/"true",
            "let the BWTA wgmma kernel take its persistent warp-specialized "
            "128x256 configuration where ceil(M/128)*ceil(N/256) >= 924 "

@@ -72,6 +72,15 @@ std::optional<std::vector<char>> getInt8Tiles(mlir::RankedTensorType type,
                                               llvm::ArrayRef<char> storage,
                                               int64_t tileRows);
 
+/// The same bytes in the wgmma int8 GEMM's layout (`bwta.derive =
+/// "int8_wgmma_tiles"`): [⌈rows/R⌉][⌈K/64⌉][R][64] with R = `blockRows`,
+/// each (row block, 64-byte K slot) chunk 64-byte swizzled (16-byte chunk c
+/// of row r at r·64 + ((c ^ (r >> 1 & 3)) << 4)), zeros as padding; nullopt
+/// where getInt8Tiles gives nullopt.
+std::optional<std::vector<char>> getInt8WgmmaTiles(mlir::RankedTensorType type,
+                                                   llvm::ArrayRef<char> storage,
+                                                   int64_t blockRows);
+
 /// Σ_k of each row's levels (`bwta.derive = "level_sum"`), i32 [rows...],
 /// for an unpacked quantized weight; nullopt otherwise.
 std::optional<std::vector<int32_t>> getLevelSums(mlir::RankedTensorType type,

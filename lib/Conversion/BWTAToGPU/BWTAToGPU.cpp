@@ -224,13 +224,25 @@ struct ConvertBWTAToGPUPass
 
   /// Whether the wgmma int8 GEMM computes `spec` (sm_90a, M ≥
   /// int8-wgmma-min-m) rather than mma.sync m16n8k32.
-  bool useInt8Wgmma(const Int8GemmSpec &spec) const {
+  bool useInt8Wgmma(int64_t m) const {
     // bench/RESULTS.md (2026-11-22, wgmma int8), H200 W2A8 layers: ties or
     // beats mma.sync from M = 512 (up to 1.4x), 1-13 % faster at M = 2048
     // and 8192.
     constexpr int64_t kDefaultInt8WgmmaMinM = 512;
     int64_t minM = int8WgmmaMinM < 0 ? kDefaultInt8WgmmaMinM : int8WgmmaMinM;
-    return chip == "sm_90a" && minM > 0 && spec.m >= minM;
+    return chip == "sm_90a" && minM > 0 && m >= minM;
+  }
+  /// The wgmma int8 GEMM's tile width and cluster size for `spec`: 256
+  /// columns unless fewer than 132 such tiles (then 128: at M = 512 the
+  /// 128 × 256 grid leaves half the SMs idle).
+  std::pair<int64_t, int64_t> int8WgmmaShape(const Int8GemmSpec &spec) const {
+    int64_t tilesM = llvm::divideCeil(spec.m, int64_t(128));
+    int64_t blockN = int8WgmmaN;
+    if (blockN != 128 && blockN != 256) // 128 where 256-wide tiles leave SMs idle
+      blockN = tilesM * llvm::divideCeil(spec.n, int64_t(256)) < 132 ? 128 : 256;
+    // Clusters of 2 (multicast weight tiles) took twice as long on the
+    // H200 (bench/RESULTS.md, 2026-11-23): one block per cluster by default.
+    return {blockN, int8WgmmaCluster == 2 ? 2 : 1};
   }
 
   bool wgmmaSpecializedAllowed() const { return wgmmaSpecialized; }
@@ -871,6 +883,9 @@ LogicalResult HostLowering::lowerQuantizeLevels(QuantizeOp op) {
   QuantizeLevelsSpec spec{type, op.getScheme(), inputType.getElementType(),
                           inputType.getNumElements() / inputType.getShape().back(),
                           inputType.getShape().back()};
+  // Every reader is an int8-path qmatmul of the same M: the wgmma GEMM reads
+  // wgmma tiles.
+  spec.wgmmaTiles = pass.useInt8Wgmma(spec.m);
   spec.rowSums = llvm::any_of(op.getResult().getUsers(), [](Operation *user) {
     return bool(cast<QMatmulOp>(user).getRhsZeroPoint());
   });
@@ -933,14 +948,15 @@ LogicalResult HostLowering::lowerInt8Matmul(QMatmulOp op) {
                                  paramKind(op.getRhsScale()),
                                  paramKind(op.getLhsZeroPoint()),
                                  paramKind(op.getRhsZeroPoint()), bool(op.getBias()),
-                                 resultType.getElementType()}};
+                                 resultType.getElementType()},
+                    pass.useInt8Wgmma(m)};
   if (spec.epilogue.lhsScale != ParamKind::PerRow)
     return fail("int8 path: the lhs scale must be per row");
   if (spec.epilogue.lhsZeroPoint == ParamKind::PerTensor)
     return fail("int8 path: the lhs zero point must be per row");
   MLIRContext *ctx = op.getContext();
   SmallVector<Value> args{buffers.lookup(op.getLhs()),
-                          weightGlobal(weight, "int8_tiles",
+                          weightGlobal(weight, spec.wgmmaTiles ? "int8_wgmma_tiles" : "int8_tiles",
                                        MemRefType::get({spec.rhsBytes()},
                                                        IntegerType::get(ctx, 8)))};
   for (Value operand : {op.getLhsScale(), op.getRhsScale(), op.getLhsZeroPoint(),
@@ -964,12 +980,14 @@ LogicalResult HostLowering::lowerInt8Matmul(QMatmulOp op) {
     args.push_back(*bias);
   }
   Kernel kernel = addKernel([&](OpBuilder &b) {
-    if (pass.useInt8Wgmma(spec))
-      return buildWgmmaInt8GemmKernel(b, op.getLoc(), "int8_linear", spec);
+    if (spec.wgmmaTiles) {
+      auto [blockN, cluster] = pass.int8WgmmaShape(spec);
+      return buildWgmmaInt8GemmKernel(b, op.getLoc(), "int8_linear", spec, blockN, cluster);
+    }
     return buildInt8GemmKernel(b, op.getLoc(), "int8_linear", spec);
   });
   // wgmma on u8 × s8 needs PTX ISA 8.4 (mma.sync mixes them from 7.0).
-  if (pass.useInt8Wgmma(spec) && *int8LevelsSigned(lhsType) != *int8LevelsSigned(rhsType))
+  if (spec.wgmmaTiles && *int8LevelsSigned(lhsType) != *int8LevelsSigned(rhsType))
     requirePtxVersion(kernels, 84);
   launchInto(kernel, args, op.getResult());
   return success();

@@ -258,11 +258,25 @@ inline int64_t int8TileBytes(int64_t rows, int64_t k, int64_t tileRows) {
   return llvm::divideCeil(rows, tileRows) * llvm::divideCeil(k, 32) * tileRows * 32;
 }
 
+/// The wgmma int8 GEMM's operand layout ("wgmma tiles"): [⌈rows/R⌉][⌈K/64⌉]
+/// [R][64] bytes, R = kInt8WgmmaLhsRows (lhs) or kInt8WgmmaRhsRows (rhs),
+/// zeros as padding; each (row block, 64-byte K slot) chunk is the image
+/// of its shared-memory slot, the 16-byte chunk c of row r at r·64 +
+/// ((c ^ (r >> 1 & 3)) << 4) (the 64-byte swizzle of the descriptors), so
+/// one bulk copy moves it.
+constexpr int64_t kInt8WgmmaSlotBytes = 64;
+constexpr int64_t kInt8WgmmaLhsRows = 128, kInt8WgmmaRhsRows = 256;
+inline int64_t int8WgmmaTileBytes(int64_t rows, int64_t k, int64_t blockRows) {
+  return llvm::divideCeil(rows, blockRows) * llvm::divideCeil(k, kInt8WgmmaSlotBytes) *
+         blockRows * kInt8WgmmaSlotBytes;
+}
+
 /// Dynamic per-row k-bit quantization (k ≤ 8, symmetric or asymmetric) of a
 /// [rows, K] float tensor into the int8 layout with tiles of 16 rows (the
-/// levels' low bytes; padding rows and K bytes zero), a warp per row.
+/// levels' low bytes; padding rows and K bytes zero), a warp per row; with
+/// `wgmmaTiles`, into the wgmma tiles of an lhs instead.
 ///
-/// Arguments: x [rows·K], levels i8 [int8TileBytes(rows, K, 16)], scale f32
+/// Arguments: x [rows·K], levels i8 [bytes()], scale f32
 /// [rows], [zero point i32 [rows]] (asymmetric), [level sums i32 [rows]]
 /// (rowSums: Σ_k q, for a weight zero point).
 struct QuantizeLevelsSpec {
@@ -271,8 +285,11 @@ struct QuantizeLevelsSpec {
   mlir::Type inputType;
   int64_t m, k;
   bool rowSums = false;
+  bool wgmmaTiles = false;
   bool asymmetric() const;
-  int64_t bytes() const { return int8TileBytes(m, k, 16); }
+  int64_t bytes() const {
+    return wgmmaTiles ? int8WgmmaTileBytes(m, k, kInt8WgmmaLhsRows) : int8TileBytes(m, k, 16);
+  }
 };
 
 Kernel buildQuantizeLevelsKernel(mlir::OpBuilder &b, mlir::Location loc,
@@ -280,7 +297,8 @@ Kernel buildQuantizeLevelsKernel(mlir::OpBuilder &b, mlir::Location loc,
                                  const QuantizeLevelsSpec &spec);
 
 /// y = (f32(Σ_k (x − zx)(w − zw))·sx)·sw + bias of lhs levels [M, K] (int8
-/// layout, tiles of 16 rows) and rhs levels [N, K] (tiles of 8 rows), both
+/// layout, tiles of 16 rows) and rhs levels [N, K] (tiles of 8 rows; both
+/// in wgmma tiles with `wgmmaTiles`), both
 /// bytes whose signedness int8LevelsSigned gives; Σ(x − zx)(w − zw) is
 /// formed from Σxw and the row sums in wrapping int32 (docs/Semantics.md,
 /// bwta.qmatmul).
@@ -292,9 +310,14 @@ Kernel buildQuantizeLevelsKernel(mlir::OpBuilder &b, mlir::Location loc,
 struct Int8GemmSpec {
   int64_t m, n, k;
   EpilogueSpec epilogue; // lhsType/rhsType: the levels' types
+  bool wgmmaTiles = false; // the wgmma kernel's layout (buildWgmmaInt8GemmKernel)
   int64_t kTiles() const { return llvm::divideCeil(k, 32); }
-  int64_t lhsBytes() const { return int8TileBytes(m, k, 16); }
-  int64_t rhsBytes() const { return int8TileBytes(n, k, 8); }
+  int64_t lhsBytes() const {
+    return wgmmaTiles ? int8WgmmaTileBytes(m, k, kInt8WgmmaLhsRows) : int8TileBytes(m, k, 16);
+  }
+  int64_t rhsBytes() const {
+    return wgmmaTiles ? int8WgmmaTileBytes(n, k, kInt8WgmmaRhsRows) : int8TileBytes(n, k, 8);
+  }
   bool lhsSums() const { return epilogue.rhsZeroPoint != ParamKind::None; }
   bool rhsSums() const { return epilogue.lhsZeroPoint != ParamKind::None; }
 };
@@ -305,12 +328,16 @@ struct Int8GemmSpec {
 Kernel buildInt8GemmKernel(mlir::OpBuilder &b, mlir::Location loc,
                            llvm::StringRef name, const Int8GemmSpec &spec);
 
-/// The same GEMM (arguments of buildInt8GemmKernel) on sm_90a: wgmma
-/// m64n256k32 from 64-byte-swizzled shared memory, 128 × 256 output tiles
-/// per block of two warpgroups, an 8-slot cp.async pipeline of 2 K tiles
-/// per slot, the output tile through shared memory to coalesced stores.
+/// The same GEMM (arguments of buildInt8GemmKernel, both operands in wgmma
+/// tiles) on sm_90a: wgmma m64n{blockN}k32 from 64-byte-swizzled shared
+/// memory, 128 × blockN output tiles (blockN 128 or 256) per block of two
+/// consumer warpgroups and a producer warp that moves each 64-byte K slot
+/// of both operands with bulk copies (mbarrier pipeline); a persistent grid
+/// of one block per SM walks the tiles; `cluster` 2: pairs of blocks (rows
+/// 128 apart) share the rhs, each copying half of it to both.
 Kernel buildWgmmaInt8GemmKernel(mlir::OpBuilder &b, mlir::Location loc,
-                                llvm::StringRef name, const Int8GemmSpec &spec);
+                                llvm::StringRef name, const Int8GemmSpec &spec,
+                                int64_t blockN, int64_t cluster);
 
 } // namespace bwta::gpu_kernels
 

@@ -4,12 +4,16 @@
 // row (16-byte loads where rows are 16-byte aligned). Min, max and integer
 // sums do not depend on the order of their operands, so a butterfly over
 // the lanes gives the row's exactly; the levels then go out as the 8 bytes
-// of their chunk in the int8 layout [RT][KT][16][32].
+// of their chunk in the int8 layout [RT][KT][16][32], or in the wgmma tiles
+// [⌈M/128⌉][⌈K/64⌉][128][64] (swizzled) where every reader is the wgmma GEMM.
 //
 //===----------------------------------------------------------------------===//
 #include "Int8Common.h"
 #include "Kernels.h"
 
+#include "llvm/ADT/bit.h"
+
+#include <algorithm>
 #include <limits>
 
 using namespace mlir;
@@ -18,10 +22,12 @@ using namespace bwta::gpu_kernels;
 
 namespace {
 
-constexpr int64_t kWarps = 8;
+constexpr int64_t kMaxWarps = 8; // per block
+constexpr int64_t kSms = 132;     // H200
 constexpr int64_t kChunk = 8; // elements per lane and step
+constexpr int64_t kUnroll = 4; // chunks per lane loaded at once
 /// Enough warps in flight to fill an H200 (132 SMs); more rows loop.
-constexpr int64_t kMaxBlocks = 16 * 132;
+constexpr int64_t kMaxBlocks = 16 * kSms;
 
 } // namespace
 
@@ -62,7 +68,11 @@ Kernel gpu_kernels::buildQuantizeLevelsKernel(OpBuilder &b, Location loc,
   Value sumOut = spec.rowSums ? arg() : Value();
 
   const int64_t kTiles = llvm::divideCeil(k, 32);
-  const int64_t paddedChunks = kTiles * 32 / kChunk, realChunks = llvm::divideCeil(k, kChunk);
+  // Wgmma tiles: rows in blocks of 128, K in slots of 64 bytes.
+  const int64_t rowBlock = spec.wgmmaTiles ? kInt8WgmmaLhsRows : 16;
+  const int64_t kSpan = spec.wgmmaTiles ? kInt8WgmmaSlotBytes : 32;
+  const int64_t kSlots = llvm::divideCeil(k, kSpan);
+  const int64_t paddedChunks = kSlots * kSpan / kChunk, realChunks = llvm::divideCeil(k, kChunk);
   const int64_t elementBytes = spec.inputType.getIntOrFloatBitWidth() / 8;
   // Whole chunks start 16-byte aligned in every row: one wide load each.
   const bool wide = k % kChunk == 0;
@@ -71,9 +81,14 @@ Kernel gpu_kernels::buildQuantizeLevelsKernel(OpBuilder &b, Location loc,
 
   Value xBase = kb.globalPointer(x), levelBase = kb.globalPointer(levels);
   Value lane = kb.remu(kb.threadId(), 32), warp = kb.divu(kb.threadId(), 32);
+  // Warps per block: 8, fewer where blocks of 8 would leave SMs idle (M =
+  // 512: 2 warps, 256 blocks).
+  const int64_t kWarps =
+      std::clamp<int64_t>(int64_t(llvm::bit_floor(uint64_t(std::max<int64_t>(m / kSms, 1)))), 1,
+                          kMaxWarps);
   Value first = kb.add(kb.mul(kb.blockId(gpu::Dimension::x), kWarps), warp);
   Value stride = kb.mul(gpu::GridDimOp::create(b, loc, gpu::Dimension::x), kWarps);
-  const int64_t paddedRows = llvm::divideCeil(m, 16) * 16;
+  const int64_t paddedRows = llvm::divideCeil(m, rowBlock) * rowBlock;
 
   auto toF32 = [&](Value v) -> Value {
     return v.getType().isF32() ? v : arith::ExtFOp::create(b, loc, f32, v).getResult();
@@ -110,8 +125,19 @@ Kernel gpu_kernels::buildQuantizeLevelsKernel(OpBuilder &b, Location loc,
     }
     return v;
   };
-  // Byte offset of chunk `c` of `row` in the int8 layout.
+  // Byte offset of chunk `c` of `row` in the int8 layout or the wgmma
+  // tiles (16-byte chunk c / 2 of the row's slot c / 8, swizzled).
   auto chunkOffset = [&](Value row, Value c) {
+    if (spec.wgmmaTiles) {
+      Value r = kb.remu(row, rowBlock);
+      Value slot = kb.add(kb.mul(kb.divu(row, rowBlock), kSlots), kb.divu(c, 8));
+      Value r32 = p.toI32(r), c32 = p.toI32(c);
+      Value chunk = arith::XOrIOp::create(b, loc, p.bitAnd(p.shr(c32, 1), 3),
+                                          p.bitAnd(p.shr(r32, 1), 3));
+      Value inRow = p.bitOr(p.shl(chunk, 4), p.shl(p.bitAnd(c32, 1), 3));
+      return kb.add(p.toI64(kb.mul(kb.add(kb.mul(slot, rowBlock), r), kInt8WgmmaSlotBytes)),
+                    p.toI64(inRow));
+    }
     Value tile = kb.add(kb.mul(kb.divu(row, 16), kTiles), kb.divu(c, 4));
     return p.toI64(kb.add(kb.add(kb.mul(tile, 512), kb.mul(kb.remu(row, 16), 32)),
                           kb.mul(kb.remu(c, 4), kChunk)));
@@ -134,13 +160,21 @@ Kernel gpu_kernels::buildQuantizeLevelsKernel(OpBuilder &b, Location loc,
   const double inf = std::numeric_limits<double>::infinity();
   SmallVector<Value> init = spec.asymmetric() ? SmallVector<Value>{kb.f32(inf), kb.f32(-inf)}
                                               : SmallVector<Value>{kb.f32(0.0)};
+  // Both passes load kUnroll chunks per lane before using them: a warp per
+  // row leaves few warps per SM, so the loads in flight set the speed.
+  auto loadChunks = [&](Value c0) {
+    SmallVector<std::pair<Value, Value>> xs;
+    for (int64_t u = 0; u < kUnroll; ++u)
+      llvm::append_range(xs, loadChunk(row, kb.add(c0, kb.idx(32 * u))));
+    return xs;
+  };
   auto range = scf::ForOp::create(
-      b, loc, lane, kb.idx(realChunks), kb.idx(32), init,
-      [&](OpBuilder &nb, Location, Value c, ValueRange acc) {
+      b, loc, lane, kb.idx(realChunks), kb.idx(32 * kUnroll), init,
+      [&](OpBuilder &nb, Location, Value c0, ValueRange acc) {
         OpBuilder::InsertionGuard inner(b);
         b.setInsertionPointToStart(nb.getInsertionBlock());
         SmallVector<Value> folded(acc);
-        for (auto [e, inside] : loadChunk(row, c)) {
+        for (auto [e, inside] : loadChunks(c0)) {
           if (!spec.asymmetric()) {
             Value magnitude = p.f32Asm("abs.f32 $0, $1;", e);
             folded[0] = fmax(folded[0], kb.select(inside, magnitude, kb.f32(0.0)));
@@ -170,24 +204,35 @@ Kernel gpu_kernels::buildQuantizeLevelsKernel(OpBuilder &b, Location loc,
   Value zpF32 = zeroPoint ? kb.toF32(zeroPoint) : Value();
 
   // The levels, chunk by chunk over the padded row (bytes past K are 0).
+  // Chunks past the padded row (the last step's) are not stored; their
+  // levels are 0 (outside the row), so the sum holds.
   auto quantized = scf::ForOp::create(
-      b, loc, lane, kb.idx(paddedChunks), kb.idx(32), ValueRange{kb.i32(0)},
-      [&](OpBuilder &nb, Location, Value c, ValueRange acc) {
+      b, loc, lane, kb.idx(paddedChunks), kb.idx(32 * kUnroll), ValueRange{kb.i32(0)},
+      [&](OpBuilder &nb, Location, Value c0, ValueRange acc) {
         OpBuilder::InsertionGuard inner(b);
         b.setInsertionPointToStart(nb.getInsertionBlock());
-        auto xs = loadChunk(row, c);
-        Value sum = acc[0], words[2] = {kb.i32(0), kb.i32(0)};
-        for (int64_t j = 0; j < kChunk; ++j) {
-          Value v = roundEven(kb.fdiv(xs[j].first, scale));
-          if (zpF32)
-            v = kb.fadd(v, zpF32);
-          v = fmin(fmax(v, kb.f32(qmin)), kb.f32(qmax));
-          Value level = arith::FPToSIOp::create(b, loc, i32, v);
-          level = kb.select(xs[j].second, level, kb.i32(0));
-          sum = kb.add(sum, level);
-          words[j / 4] = p.bitOr(words[j / 4], p.shl(p.bitAnd(level, 0xff), 8 * (j % 4)));
+        auto xs = loadChunks(c0);
+        Value sum = acc[0];
+        for (int64_t u = 0; u < kUnroll; ++u) {
+          Value words[2] = {kb.i32(0), kb.i32(0)};
+          for (int64_t j = 0; j < kChunk; ++j) {
+            auto [x, inside] = xs[u * kChunk + j];
+            Value v = roundEven(kb.fdiv(x, scale));
+            if (zpF32)
+              v = kb.fadd(v, zpF32);
+            v = fmin(fmax(v, kb.f32(qmin)), kb.f32(qmax));
+            Value level = arith::FPToSIOp::create(b, loc, i32, v);
+            level = kb.select(inside, level, kb.i32(0));
+            sum = kb.add(sum, level);
+            words[j / 4] = p.bitOr(words[j / 4], p.shl(p.bitAnd(level, 0xff), 8 * (j % 4)));
+          }
+          Value c = kb.add(c0, kb.idx(32 * u));
+          auto store = [&] { storeChunk(row, c, words[0], words[1]); };
+          if (u == 0 || paddedChunks % (32 * kUnroll) == 0)
+            store();
+          else
+            kb.ifThen(kb.ult(c, paddedChunks), store);
         }
-        storeChunk(row, c, words[0], words[1]);
         scf::YieldOp::create(b, loc, sum);
       });
   Value rowSum = spec.rowSums ? butterfly(quantized.getResult(0), [&](Value a, Value c) {

@@ -1,23 +1,45 @@
 //===- WgmmaInt8GemmKernel.cpp - the int8-path GEMM on wgmma (sm_90a) -----===//
 //
-// A block of two warpgroups computes a 128 × 256 output tile (one block per
-// SM); warpgroup w owns rows 64w..64w+63 with one m64n256 int32
-// accumulator (128 registers per thread), fed by `wgmma.mma_async
-// m64n256k32 .s32.{u8|s8}.{u8|s8}` straight from shared memory. Every
-// thread copies: a cp.async pipeline of 8 slots of 2 K tiles (64 bytes of
-// every row), 6 ahead, one block barrier per slot. (128 × 128 tiles, two
-// blocks per SM, measured slower on the H200 at every M ≥ 512 of
-// bench/RESULTS.md, and their 128-register cap spills accumulators.)
+// A block of two consumer warpgroups and one producer warp computes 128 ×
+// BN output tiles (BN = 128 or 256); warpgroup w owns rows 64w..64w+63 with
+// one m64nBN int32 accumulator, fed by `wgmma.mma_async m64nBNk32
+// .s32.{u8|s8}.{u8|s8}` straight from shared memory. Both operands are in
+// wgmma tiles (Kernels.h): every (row block, 64-byte K slot) is one
+// contiguous, already swizzled chunk, so the producer warp's lane 0 moves a
+// stage (A [128][64 B], B [BN][64 B]) with two bulk copies
+// (cp.async.bulk ... mbarrier::complete_tx) and no thread touches the
+// bytes: the per-thread cp.async fill through L1 bound the previous
+// kernel (bench/RESULTS.md, int8 path step 2).
+//
+// The structure is the b1 kernel's persistent warp-specialized one
+// (WgmmaGemmKernel.cpp, bench/proto/FINDINGS.md "Port"): full and empty
+// mbarrier per slot, a grid of one block per SM walking the tiles (the
+// producer runs ahead into the next tile while the consumers finish this
+// one), the epilogue parameters loaded during the mainloop, the output
+// tile through shared memory of its own and out by bulk stores that drain
+// while the next tile runs; the role test is warp-uniform (shfl) and the
+// epilogue's shared base opaque per tile.
+//
+// Cluster 2 (int8-wgmma-cluster=2, off by default): the blocks of a
+// cluster compute the tiles of rows 128 apart over the same columns; block
+// r copies its own A and rows r·BN/2.. of B, multicast to both blocks, so
+// each block reads 2/3 of the bytes from L2. A slot is refilled once the
+// consumers of both blocks are done with it (empty counts the warps of
+// both; the remote ones arrive through mapa). Measured twice as slow as
+// cluster 1 on the H200 at every shape (bench/RESULTS.md, 2026-11-23), with
+// all 66 clusters resident; kept as an option for a distributed-shared-
+// memory variant.
+//
+// H200, W2A8 layers (quantize_levels + this kernel): 1.7-2.1x the cp.async
+// kernel it replaced; the GEMM alone 52 µs at 2048 × 4096² (cuBLASLt INT8
+// 49-52 µs).
 //
 // Shared memory (dynamic, base rounded up to 1 KiB):
-//   slot s (24 KiB) at s·24 KiB: A [128 rows][64 B], then B [256 rows][64 B]; the
-//     16-byte chunk c of row r at r·64 + ((c ^ (r >> 1 & 3)) << 4), the
-//     64-byte swizzle of the descriptors (the global layout keeps its
-//     32-byte K tiles: cp.async writes any layout);
-//   after the slots, the epilogue parameters (Σx, zx, sx per row; Σw, zw,
-//     sw, bias per column), staged before the mainloop;
-//   after the mainloop the slots hold the output tile, [128][256 + 8]
-//     elements (the pad spreads the fragment writes over all banks).
+//   slot s at s·STAGE: A [128][64 B], then B [BN][64 B] (wgmma tiles);
+//   the output tile [128][BN + 8] elements (the pad spreads the fragment
+//     writes over all banks);
+//   the epilogue parameters: Σx, zx, sx [128 rows]; Σw, zw, sw, bias [BN];
+//   mbarriers full[slots], empty[slots].
 //
 //===----------------------------------------------------------------------===//
 #include "Int8Common.h"
@@ -32,23 +54,29 @@ using namespace bwta::gpu_kernels;
 
 namespace {
 
-constexpr int64_t kThreads = 256;              // two warpgroups
-constexpr int64_t kBlockM = 128;               // 64 rows per warpgroup
-constexpr int64_t kBlockN = 256;               // wgmma n
-constexpr int64_t kSlotTiles = 2;              // K tiles (32 B) per slot
-constexpr int64_t kRowBytes = 32 * kSlotTiles; // = the swizzle width
-constexpr int64_t kSlots = 8;                  // 192 KiB, one block per SM
-constexpr int64_t kAhead = kSlots - 2;         // stages in flight (see the loop)
-constexpr int64_t kSlotBytes = (kBlockM + kBlockN) * kRowBytes;
-constexpr int64_t kBOffset = kBlockM * kRowBytes;
-constexpr int64_t kPitch = kBlockN + 8; // output tile row, elements
-constexpr int64_t kMainBytes = std::max(kSlots * kSlotBytes, kBlockM * kPitch * 4);
-// Epilogue parameters, 4 bytes each: Σx, zx, sx [128 rows], then Σw, zw,
-// sw, bias [256 columns].
-constexpr int64_t kRowParams = kMainBytes;
-constexpr int64_t kColParams = kRowParams + 3 * 4 * kBlockM;
+constexpr int64_t kConsumers = 256;             // two warpgroups
+constexpr int64_t kThreads = kConsumers + 32;   // and the producer warp
+constexpr int64_t kBlockM = kInt8WgmmaLhsRows;  // 64 rows per warpgroup
+constexpr int64_t kRowBytes = kInt8WgmmaSlotBytes;
+constexpr int64_t kABytes = kBlockM * kRowBytes;
 constexpr int64_t kAlign = 1024; // ≥ the swizzle period (512 B)
-constexpr int64_t kSharedBytes = kAlign + kColParams + 4 * 4 * kBlockN;
+constexpr int64_t kSms = 132;    // H200: the persistent grid
+constexpr int64_t kMaxShared = 232448; // 227 KiB per block
+constexpr int64_t kMaxStages = 8;
+
+struct Config {
+  int64_t blockN, cluster, elementBytes, stages = kMaxStages;
+
+  int64_t bBytes() const { return blockN * kRowBytes; }
+  int64_t stageBytes() const { return kABytes + bBytes(); }
+  int64_t pitch() const { return blockN + 8; } // output tile row, elements
+  int64_t tile() const { return stages * stageBytes(); }
+  int64_t rowParams() const { return tile() + kBlockM * pitch() * elementBytes; }
+  int64_t colParams() const { return rowParams() + 3 * 4 * kBlockM; }
+  int64_t full() const { return colParams() + 4 * 4 * blockN; }
+  int64_t empty() const { return full() + 8 * stages; }
+  int64_t sharedBytes() const { return kAlign + empty() + 8 * stages; }
+};
 
 StringRef byteName(QuantizedType type) { return *int8LevelsSigned(type) ? "s8" : "u8"; }
 
@@ -56,259 +84,382 @@ StringRef byteName(QuantizedType type) { return *int8LevelsSigned(type) ? "s8" :
 
 Kernel gpu_kernels::buildWgmmaInt8GemmKernel(OpBuilder &b, Location loc,
                                              StringRef name,
-                                             const Int8GemmSpec &spec) {
+                                             const Int8GemmSpec &spec,
+                                             int64_t blockN, int64_t cluster) {
+  assert(spec.wgmmaTiles && (blockN == 128 || blockN == 256) &&
+         (cluster == 1 || cluster == 2) && "an unsupported wgmma int8 configuration");
   const EpilogueSpec &epi = spec.epilogue;
+  const bool half = epi.outType.isF16();
+  const int64_t elementBytes = half ? 2 : 4;
+  Config cfg{blockN, cluster, elementBytes};
+  while (cfg.sharedBytes() > kMaxShared)
+    --cfg.stages;
+  const int64_t stages = cfg.stages;
+  const int64_t m = spec.m, n = spec.n;
+  const int64_t slots = llvm::divideCeil(spec.k, kRowBytes); // K slots
+  const int64_t tilesM = llvm::divideCeil(m, kBlockM), tilesN = llvm::divideCeil(n, blockN);
+  // Work items: a cluster's tiles (rows 128·cluster apart in groups, n
+  // fastest); cluster c takes items c, c + clusters, ...
+  const int64_t groupsM = llvm::divideCeil(tilesM, cluster), work = groupsM * tilesN;
+  const int64_t clusters = std::min(work, kSms / cluster);
+
   Int8GemmArgs args;
   gpu::GPUFuncOp func = createInt8GemmFunc(b, loc, name, spec, args);
   func->setAttr(NVVM::NVVMDialect::getMaxntidAttrName(),
                 b.getDenseI32ArrayAttr({int32_t(kThreads), 1, 1}));
-  // One block per SM: up to 255 registers (64·256 accumulators take 128;
-  // fewer spill, and a spilled in-flight accumulator is corrupted).
+  // One block per SM: up to 224 registers (the accumulators take BN/2; a
+  // spilled in-flight accumulator is corrupted).
   func->setAttr(NVVM::NVVMDialect::getMinctasmAttrName(), b.getI32IntegerAttr(1));
+  if (cluster > 1)
+    func->setAttr(NVVM::NVVMDialect::getClusterDimAttrName(),
+                  b.getDenseI32ArrayAttr({int32_t(cluster), 1, 1}));
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(&func.getBody().front());
   KernelBuilder kb{b, loc};
   BytePointers p{kb};
-  const int64_t m = spec.m, n = spec.n, kTiles = spec.kTiles();
-  const int64_t lhsTiles = llvm::divideCeil(m, 16), rhsTiles = llvm::divideCeil(n, 8);
-  const int64_t stages = llvm::divideCeil(kTiles, kSlotTiles);
   Type i32 = b.getI32Type(), f32 = b.getF32Type();
 
   Value tid = p.toI32(kb.threadId());
   Value warp = p.shr(tid, 5), lane = p.bitAnd(tid, 31), warpgroup = p.shr(tid, 7);
   Value g = p.shr(lane, 2), t = p.bitAnd(lane, 3);
-  Value nBlock = p.toI32(kb.blockId(gpu::Dimension::x));
-  Value mBlock = p.toI32(kb.blockId(gpu::Dimension::y));
+  Value block = p.toI32(kb.blockId(gpu::Dimension::x));
+  Value rank = p.bitAnd(block, cluster - 1), clusterId = p.shr(block, cluster - 1);
   Value base = p.dynamicShared(kAlign);
-  Value lhsBase = kb.globalPointer(args.lhs), rhsBase = kb.globalPointer(args.rhs);
+  Value fullBars = kb.add(base, kb.i32(cfg.full()));
+  Value emptyBars = kb.add(base, kb.i32(cfg.empty()));
+  auto bar = [&](Value bars, Value slot) { return kb.add(bars, p.shl(slot, 3)); };
 
-  // Offset of chunk `c` of slot row `r`: bits 4-5 of the address XOR bits
-  // 7-8, the 64-byte swizzle.
-  auto swizzled = [&](Value r, Value c) {
-    Value bits = p.bitAnd(p.shr(r, 2 / kSlotTiles), 2 * kSlotTiles - 1);
-    Value chunk = arith::XOrIOp::create(b, loc, c, bits);
-    return kb.add(kb.mul(r, kRowBytes), p.shl(chunk, 4));
-  };
-
-  // This thread's 16-byte copies of a slot. Chunk q of an operand is chunk
-  // q % (2·rows·kSlotTiles) of tile q / (...) in global order (the K tiles
-  // of a row tile are contiguous), so consecutive threads read consecutive
-  // bytes. Row tiles past the end are clamped (never stored).
-  struct Copy {
-    Value global, source, dest, tileInSlot; // source: i64 bytes at K tile 0
-    int64_t tileBytes;                      // one K tile of the row tile
-  };
-  SmallVector<Copy> copies;
-  auto addCopies = [&](Value global, int64_t tileRows, int64_t blockRows, Value block,
-                       int64_t rowTiles, int64_t destOffset) {
-    const int64_t tileChunks = tileRows * 2 * kSlotTiles;
-    for (int64_t i = 0; i < blockRows * 2 * kSlotTiles / kThreads; ++i) {
-      Value q = kb.add(tid, kb.i32(i * kThreads));
-      Value within = p.bitAnd(q, tileChunks - 1);
-      Value tileInBlock = p.shr(q, llvm::Log2_64(tileChunks));
-      Value kt = p.shr(within, llvm::Log2_64(tileRows * 2));
-      Value r = p.bitAnd(p.shr(within, 1), tileRows - 1), half = p.bitAnd(within, 1);
-      Value tile = kb.minu(kb.add(kb.mul(block, blockRows / tileRows), tileInBlock),
-                           rowTiles - 1);
-      Value source = kb.add(kb.mul(p.toI64(tile), kTiles * tileRows * 32),
-                            p.toI64(kb.add(kb.mul(r, 32), p.shl(half, 4))));
-      Value row = kb.add(kb.mul(tileInBlock, tileRows), r);
-      Value dest = kb.add(swizzled(row, kb.add(p.shl(kt, 1), half)), kb.i32(destOffset));
-      copies.push_back({global, source, dest, kt, tileRows * 32});
+  kb.ifThen(kb.eq(tid, 0), [&] {
+    for (int64_t s = 0; s < stages; ++s) {
+      ptxStatement(kb, "mbarrier.init.shared::cta.b64 [$0], $1;",
+                   {kb.add(fullBars, kb.i32(8 * s)), kb.i32(1)}, "r,r,~{memory}");
+      ptxStatement(kb, "mbarrier.init.shared::cta.b64 [$0], $1;",
+                   {kb.add(emptyBars, kb.i32(8 * s)), kb.i32(cluster * kConsumers / 32)},
+                   "r,r,~{memory}");
     }
-  };
-  addCopies(lhsBase, 16, kBlockM, mBlock, lhsTiles, 0);
-  addCopies(rhsBase, 8, kBlockN, nBlock, rhsTiles, kBOffset);
-
-  // Issues the copies of stage `s` (i32) into slot `slot` (i32); K tiles
-  // past the end are zero-filled (cp.async src-size 0).
-  auto loadStage = [&](Value slot, Value s) {
-    Value slotBase = kb.add(base, kb.mul(slot, kSlotBytes));
-    for (const Copy &c : copies) {
-      Value kt = kb.add(kb.mul(s, kSlotTiles), c.tileInSlot);
-      Value size;
-      if (kTiles % kSlotTiles) {
-        size = kb.select(kb.ult(kt, kTiles), kb.i32(16), kb.i32(0));
-        kt = kb.minu(kt, kTiles - 1);
-      }
-      Value src = kb.byteOffset(c.global, kb.add(c.source, kb.mul(p.toI64(kt), c.tileBytes)));
-      NVVM::CpAsyncOp::create(b, loc, kb.sharedPointer(kb.add(slotBase, c.dest)), src, 16,
-                              NVVM::LoadCacheModifierKind::CG, size);
-    }
-  };
-  // Prologue: stages 0..kAhead−1, one commit group each (empty past the
-  // end, so that the wait counts below hold).
-  for (int64_t s = 0; s < kAhead; ++s) {
-    if (s < stages)
-      loadStage(kb.i32(s), kb.i32(s));
-    NVVM::CpAsyncCommitGroupOp::create(b, loc);
-  }
-
-  // The epilogue parameters of the block's rows (threads 0..127) and
-  // columns (a thread each) at clamped indices, staged now: the mainloop's
-  // barriers publish them.
-  auto toIndex = [&](Value v) {
-    return arith::IndexCastOp::create(b, loc, b.getIndexType(), v).getResult();
-  };
-  auto stage = [&](ParamKind kind, Value memref, Value index, Value at) {
-    if (kind == ParamKind::None)
-      return;
-    p.store(kb.load(memref, kind == ParamKind::PerRow ? index : kb.idx(0)), kb.sharedPointer(at), 4);
-  };
-  const ParamKind lhsSums = spec.lhsSums() ? ParamKind::PerRow : ParamKind::None;
-  const ParamKind rhsSums = spec.rhsSums() ? ParamKind::PerRow : ParamKind::None;
-  kb.ifThen(kb.ult(tid, kBlockM), [&] {
-    Value row = toIndex(kb.minu(kb.add(kb.mul(mBlock, kBlockM), tid), m - 1));
-    Value at = kb.add(base, kb.add(p.shl(tid, 2), kb.i32(kRowParams)));
-    stage(lhsSums, args.lhsSums, row, at);
-    stage(epi.lhsZeroPoint, args.lhsZeroPoint, row, kb.add(at, kb.i32(4 * kBlockM)));
-    stage(epi.lhsScale, args.lhsScale, row, kb.add(at, kb.i32(8 * kBlockM)));
+    if (cluster > 1)
+      ptxStatement(kb, "fence.mbarrier_init.release.cluster;", {}, "~{memory}");
   });
-  static_assert(kBlockN == kThreads, "a column per thread");
-  Value col = toIndex(kb.minu(kb.add(kb.mul(nBlock, kBlockN), tid), n - 1));
-  Value colAt = kb.add(base, kb.add(p.shl(tid, 2), kb.i32(kColParams)));
-  stage(rhsSums, args.rhsSums, col, colAt);
-  stage(epi.rhsZeroPoint, args.rhsZeroPoint, col, kb.add(colAt, kb.i32(4 * kBlockN)));
-  stage(epi.rhsScale, args.rhsScale, col, kb.add(colAt, kb.i32(8 * kBlockN)));
-  stage(epi.bias ? ParamKind::PerRow : ParamKind::None, args.bias, col,
-        kb.add(colAt, kb.i32(12 * kBlockN)));
+  // The mbarriers initialized in every block of the cluster.
+  auto clusterBarrier = [&] {
+    ptxStatement(kb, "barrier.cluster.arrive.release;\nbarrier.cluster.wait.acquire;", {},
+                 "~{memory}");
+  };
+  if (cluster > 1)
+    clusterBarrier();
+  else
+    gpu::BarrierOp::create(b, loc);
 
-  // Mainloop over the stages. Iteration s waits for stage s, then refills
-  // slot (s + kAhead) % slots = (s − 2) % slots: its last reader, the wgmma
-  // group of s − 2, is complete, since every thread passed `wgmma.wait_group
-  // 1` of iteration s − 1 before this iteration's barrier.
+  // The role from lane 0's warpgroup: a value ptxas knows to be
+  // warp-uniform (with `tid < 256` it serializes every wgmma).
+  Value uniformGroup = NVVM::ShflOp::create(
+      b, loc, i32, kb.i32(-1), warpgroup, kb.i32(0), kb.i32(31),
+      NVVM::ShflKindAttr::get(b.getContext(), NVVM::ShflKind::idx), UnitAttr());
+  Value isConsumer = kb.ult(uniformGroup, kConsumers / 128);
+  Value count = kb.add(kb.divu(kb.sub(kb.i32(work - 1), clusterId), clusters), kb.i32(1));
+  // body(first K slot number u of the tile, mBlock, nBlock): K slot u of
+  // the block's walk fills slot u % stages in its (u / stages)-th round.
+  auto tileLoop = [&](auto body) {
+    scf::ForOp::create(b, loc, kb.i32(0), count, kb.i32(1), ValueRange{},
+                       [&](OpBuilder &nb, Location, Value i, ValueRange) {
+                         OpBuilder::InsertionGuard inner(b);
+                         b.setInsertionPointToStart(nb.getInsertionBlock());
+                         Value item = kb.add(clusterId, kb.mul(i, clusters));
+                         Value mBlock = kb.add(kb.mul(kb.divu(item, tilesN), cluster), rank);
+                         body(kb.mul(i, slots), mBlock, kb.remu(item, tilesN));
+                         scf::YieldOp::create(b, loc);
+                       });
+  };
+  auto namedBarrier = [&] { // the 8 consumer warps
+    ptxStatement(kb, "bar.sync 1, 256;", {}, "~{memory}");
+  };
+  auto proxyFence = [&] {
+    NVVM::FenceProxyOp::create(
+        b, loc, NVVM::ProxyKind::async_shared,
+        NVVM::SharedSpaceAttr::get(b.getContext(), NVVM::SharedSpace::shared_cta));
+  };
+  // Lane 0 of a consumer warp gives slot `slot` back (to every block of the
+  // cluster: all of them write it).
+  auto release = [&](Value slot) {
+    Value at = bar(emptyBars, slot);
+    if (cluster == 1) {
+      ptxStatement(kb, "mbarrier.arrive.shared::cta.b64 _, [$0];", {at}, "r,~{memory}");
+      return;
+    }
+    for (int64_t r = 0; r < cluster; ++r)
+      ptxStatement(kb,
+                   "{\n.reg .b32 remote;\nmapa.shared::cluster.u32 remote, $0, $1;\n"
+                   "mbarrier.arrive.release.cluster.shared::cluster.b64 _, [remote];\n}",
+                   {at, kb.i32(r)}, "r,r,~{memory}");
+  };
+
   Value descBase = wgmmaDescriptor(kb, base, kRowBytes);
   auto descAt = [&](Value bytes) { // bytes past base, a multiple of 16
     return kb.add(descBase, p.toI64(p.shr(bytes, 4)));
   };
   Value aOffset = kb.mul(warpgroup, 64 * kRowBytes);
   std::string instruction =
-      llvm::formatv("wgmma.mma_async.sync.aligned.m64n{0}k32.s32.{1}.{2}", kBlockN,
+      llvm::formatv("wgmma.mma_async.sync.aligned.m64n{0}k32.s32.{1}.{2}", blockN,
                     byteName(epi.lhsType), byteName(epi.rhsType))
           .str();
-  auto loop = scf::ForOp::create(
-      b, loc, kb.i32(0), kb.i32(stages), kb.i32(1),
-      SmallVector<Value>(kBlockN / 2, kb.i32(0)),
-      [&](OpBuilder &nb, Location, Value s, ValueRange acc) {
-        OpBuilder::InsertionGuard inner(b);
-        b.setInsertionPointToStart(nb.getInsertionBlock());
-        NVVM::CpAsyncWaitGroupOp::create(b, loc, kAhead - 1);
-        // cp.async writes through the generic proxy, wgmma reads through
-        // the async proxy.
-        NVVM::FenceProxyOp::create(
-            b, loc, NVVM::ProxyKind::async_shared,
-            NVVM::SharedSpaceAttr::get(b.getContext(), NVVM::SharedSpace::shared_cta));
-        gpu::BarrierOp::create(b, loc);
-        Value next = kb.add(s, kb.i32(kAhead));
-        kb.ifThen(kb.ult(next, stages), [&] { loadStage(kb.remu(next, kSlots), next); });
-        NVVM::CpAsyncCommitGroupOp::create(b, loc);
-
-        Value slot = kb.mul(kb.remu(s, kSlots), kSlotBytes);
-        NVVM::WgmmaFenceAlignedOp::create(b, loc);
-        SmallVector<Value> d(acc);
-        for (int64_t kt = 0; kt < kSlotTiles; ++kt) {
-          Value descA = descAt(kb.add(kb.add(slot, aOffset), kb.i32(32 * kt)));
-          Value descB = descAt(kb.add(slot, kb.i32(kBOffset + 32 * kt)));
-          d = wgmmaAsync(kb, instruction, d, descA, descB);
-        }
-        NVVM::WgmmaGroupSyncAlignedOp::create(b, loc);
-        NVVM::WgmmaWaitGroupSyncOp::create(b, loc, 1);
-        scf::YieldOp::create(b, loc, d);
-      });
-  NVVM::WgmmaWaitGroupSyncOp::create(b, loc, 0);
-  NVVM::CpAsyncWaitGroupOp::create(b, loc, 0);
-  gpu::BarrierOp::create(b, loc); // every warpgroup is done with the slots
-
-  // Fragments to the output tile: d[4j + 2h + e] is row 64w + 16(warp % 4)
-  // + g + 8h, column 8j + 2t + e. The epilogue is int8_linear's
-  // (finishEpilogue on the same terms), so the bits are the same.
-  const bool half = epi.outType.isF16();
-  const int64_t elementBytes = half ? 2 : 4;
+  const ParamKind lhsSums = spec.lhsSums() ? ParamKind::PerRow : ParamKind::None;
+  const ParamKind rhsSums = spec.rhsSums() ? ParamKind::PerRow : ParamKind::None;
+  const ParamKind biasKind = epi.bias ? ParamKind::PerRow : ParamKind::None;
+  auto toIndex = [&](Value v) {
+    return arith::IndexCastOp::create(b, loc, b.getIndexType(), v).getResult();
+  };
+  auto param = [&](ParamKind kind, Value memref, Value index) -> Value {
+    if (kind == ParamKind::None)
+      return {};
+    return kb.load(memref, kind == ParamKind::PerRow ? index : kb.idx(0));
+  };
+  auto stageParam = [&](Value v, Value at) {
+    if (v)
+      p.store(v, kb.sharedPointer(at), 4);
+  };
   auto loadShared = [&](ParamKind kind, Type type, Value at) -> Value {
     if (kind == ParamKind::None)
       return {};
     return p.load(type, kb.sharedPointer(at), 4);
   };
-  Value rowA = kb.add(kb.add(kb.mul(warpgroup, 64), kb.mul(p.bitAnd(warp, 3), 16)), g);
-  SideTerms rows[2];
-  for (int64_t h = 0; h < 2; ++h) {
-    Value at = kb.add(base, kb.add(p.shl(kb.add(rowA, kb.i32(8 * h)), 2),
-                                   kb.i32(kRowParams)));
-    rows[h] = {loadShared(lhsSums, i32, at),
-               loadShared(epi.lhsZeroPoint, i32, kb.add(at, kb.i32(4 * kBlockM))),
-               loadShared(epi.lhsScale, f32, kb.add(at, kb.i32(8 * kBlockM))), Value()};
-  }
-  SmallVector<Value> acc(loop.getResults());
-  for (int64_t j = 0; j < kBlockN / 8; ++j) {
-    Value col = kb.add(kb.i32(8 * j), p.shl(t, 1));
-    SideTerms cols[2];
-    for (int64_t e = 0; e < 2; ++e) {
-      Value at = kb.add(base, kb.add(p.shl(kb.add(col, kb.i32(e)), 2),
-                                     kb.i32(kColParams)));
-      cols[e] = {loadShared(rhsSums, i32, at),
-                 loadShared(epi.rhsZeroPoint, i32, kb.add(at, kb.i32(4 * kBlockN))),
-                 loadShared(epi.rhsScale, f32, kb.add(at, kb.i32(8 * kBlockN))),
-                 loadShared(epi.bias ? ParamKind::PerRow : ParamKind::None, f32,
-                            kb.add(at, kb.i32(12 * kBlockN)))};
-    }
-    for (int64_t h = 0; h < 2; ++h) {
-      Value y[2];
-      for (int64_t e = 0; e < 2; ++e)
-        y[e] = finishEpilogue(kb, epi, acc[4 * j + 2 * h + e], rows[h], cols[e]);
-      Value r = kb.add(rowA, kb.i32(8 * h));
-      Value at = kb.add(base, kb.mul(kb.add(kb.mul(r, kPitch), col), elementBytes));
-      if (half) {
-        auto bits = [&](Value v) {
-          Value i16 = arith::BitcastOp::create(b, loc, b.getI16Type(), v);
-          return arith::ExtUIOp::create(b, loc, i32, i16).getResult();
-        };
-        p.store(p.bitOr(bits(y[0]), p.shl(bits(y[1]), 16)), kb.sharedPointer(at), 4);
-      } else {
-        Value pair = LLVM::UndefOp::create(b, loc, VectorType::get({2}, f32));
-        for (int64_t e = 0; e < 2; ++e)
-          pair = LLVM::InsertElementOp::create(b, loc, pair, y[e],
-                                               kb.i32(e));
-        p.store(pair, kb.sharedPointer(at), 8);
-      }
-    }
-  }
-  gpu::BarrierOp::create(b, loc);
-
-  // The tile to global memory, 16 bytes per thread and step, rows of the
-  // block in order, under m < M and n < N; element by element where rows
-  // of N elements are not 16-byte aligned.
-  const int64_t perChunk = 16 / elementBytes, chunksPerRow = kBlockN / perChunk;
-  const bool vectorStores = n % perChunk == 0;
+  const int64_t perChunk = 16 / elementBytes;
+  const bool bulkStores = n % perChunk == 0;
   Value outBase = kb.globalPointer(args.out);
-  Type elementInt = half ? b.getI16Type() : i32;
-  for (int64_t step = 0; step < kBlockM * chunksPerRow / kThreads; ++step) {
-    Value id = kb.add(tid, kb.i32(step * kThreads));
-    Value r = kb.divu(id, chunksPerRow), c = kb.remu(id, chunksPerRow);
-    Value row = kb.add(kb.mul(mBlock, kBlockM), r);
-    Value col = kb.add(kb.mul(nBlock, kBlockN), kb.mul(c, perChunk));
-    Value from = kb.add(base, kb.mul(kb.add(kb.mul(r, kPitch), kb.mul(c, perChunk)),
-                                     elementBytes));
-    Value element = kb.add(kb.mul(p.toI64(row), n), p.toI64(col));
-    kb.ifThen(kb.andI(kb.ult(row, m), kb.ult(col, n)), [&] {
-      if (vectorStores) {
-        Value v = p.load(VectorType::get({4}, i32), kb.sharedPointer(from), 16);
-        p.store(v, kb.byteOffset(outBase, kb.mul(element, elementBytes)), 16);
-        return;
-      }
-      for (int64_t e = 0; e < perChunk; ++e)
-        kb.ifThen(kb.ult(kb.add(col, kb.i32(e)), n), [&] {
-          Value v = p.load(elementInt, kb.sharedPointer(kb.add(from, kb.i32(e * elementBytes))),
-                           elementBytes);
-          Value offset = kb.mul(kb.add(element, p.toI64(kb.i32(e))), elementBytes);
-          p.store(v, kb.byteOffset(outBase, offset), elementBytes);
+
+  auto roles = scf::IfOp::create(b, loc, isConsumer, /*withElseRegion=*/true);
+  b.setInsertionPointToStart(roles.thenBlock());
+  tileLoop([&](Value first, Value mBlock, Value nBlock) {
+    // The epilogue parameters of row tid % 128 and column tid (clamped
+    // into range: out-of-range ones feed outputs never stored), loaded now,
+    // in flight during the mainloop, staged in shared memory after it.
+    Value row = toIndex(kb.minu(kb.add(kb.mul(mBlock, kBlockM), p.bitAnd(tid, kBlockM - 1)), m - 1));
+    Value col = toIndex(kb.minu(kb.add(kb.mul(nBlock, blockN), tid), n - 1));
+    Value rowTerms[3] = {param(lhsSums, args.lhsSums, row),
+                         param(epi.lhsZeroPoint, args.lhsZeroPoint, row),
+                         param(epi.lhsScale, args.lhsScale, row)};
+    Value colTerms[4] = {param(rhsSums, args.rhsSums, col),
+                         param(epi.rhsZeroPoint, args.rhsZeroPoint, col),
+                         param(epi.rhsScale, args.rhsScale, col),
+                         param(biasKind, args.bias, col)};
+
+    auto loop = scf::ForOp::create(
+        b, loc, kb.i32(0), kb.i32(slots), kb.i32(1),
+        SmallVector<Value>(blockN / 2, kb.i32(0)),
+        [&](OpBuilder &nb, Location, Value kt, ValueRange acc) {
+          OpBuilder::InsertionGuard inner(b);
+          b.setInsertionPointToStart(nb.getInsertionBlock());
+          Value u = kb.add(first, kt);
+          Value slot = kb.remu(u, stages);
+          mbarrierWaitParity(kb, bar(fullBars, slot), p.bitAnd(kb.divu(u, stages), 1));
+          Value slotBytes = kb.mul(slot, cfg.stageBytes());
+          NVVM::WgmmaFenceAlignedOp::create(b, loc);
+          SmallVector<Value> d(acc);
+          for (int64_t step = 0; step < kRowBytes / 32; ++step) {
+            Value descA = descAt(kb.add(kb.add(slotBytes, aOffset), kb.i32(32 * step)));
+            Value descB = descAt(kb.add(slotBytes, kb.i32(kABytes + 32 * step)));
+            d = wgmmaAsync(kb, instruction, d, descA, descB);
+          }
+          NVVM::WgmmaGroupSyncAlignedOp::create(b, loc);
+          // wait_group 1: the wgmmas of K slot u − 1 are done.
+          NVVM::WgmmaWaitGroupSyncOp::create(b, loc, 1);
+          Value previous = kb.remu(kb.add(u, kb.i32(stages - 1)), stages);
+          kb.ifThen(kb.andI(kb.cmp(arith::CmpIPredicate::ugt, kt, kb.i32(0)), kb.eq(lane, 0)),
+                    [&] { release(previous); });
+          scf::YieldOp::create(b, loc, d);
         });
+    NVVM::WgmmaWaitGroupSyncOp::create(b, loc, 0);
+    Value last = kb.remu(kb.add(first, kb.i32(slots - 1)), stages);
+    kb.ifThen(kb.eq(lane, 0), [&] { release(last); });
+    SmallVector<Value> acc(loop.getResults());
+
+    // The shared base again, through an opaque move: else LLVM hoists the
+    // epilogue's shared addresses out of the tile loop and ptxas spills
+    // them around the mainloop.
+    Value epiBase = ptxValue(kb, "mov.b32 $0, $1;", "=r,r", {base});
+    Value rowParams = kb.add(epiBase, kb.i32(cfg.rowParams()));
+    Value colParams = kb.add(epiBase, kb.i32(cfg.colParams()));
+    Value tileBase = kb.add(epiBase, kb.i32(cfg.tile()));
+    // The previous tile's bulk stores have read the tile buffer.
+    if (bulkStores)
+      kb.ifThen(kb.eq(uniformGroup, 0), [&] {
+        ptxStatement(kb, "cp.async.bulk.wait_group.read 0;", {}, "~{memory}");
+      });
+    // Every consumer is past the previous tile's reads of the parameters
+    // and of the output tile (the barrier before its stores).
+    kb.ifThen(kb.eq(uniformGroup, 0), [&] {
+      Value at = kb.add(rowParams, p.shl(tid, 2));
+      for (int64_t i = 0; i < 3; ++i)
+        stageParam(rowTerms[i], kb.add(at, kb.i32(i * 4 * kBlockM)));
     });
-  }
+    auto stageColumns = [&] {
+      Value at = kb.add(colParams, p.shl(tid, 2));
+      for (int64_t i = 0; i < 4; ++i)
+        stageParam(colTerms[i], kb.add(at, kb.i32(i * 4 * blockN)));
+    };
+    if (blockN == kConsumers)
+      stageColumns();
+    else
+      kb.ifThen(kb.ult(uniformGroup, blockN / 128), stageColumns);
+    namedBarrier();
+
+    // Fragments to the output tile: d[4j + 2h + e] is row 64w + 16(warp %
+    // 4) + g + 8h, column 8j + 2t + e. The epilogue is the mma.sync
+    // kernel's (finishEpilogue on the same terms), so the bits are the same.
+    Value rowA = kb.add(kb.add(kb.mul(warpgroup, 64), kb.mul(p.bitAnd(warp, 3), 16)), g);
+    SideTerms rows[2];
+    for (int64_t h = 0; h < 2; ++h) {
+      Value at = kb.add(rowParams, p.shl(kb.add(rowA, kb.i32(8 * h)), 2));
+      rows[h] = {loadShared(lhsSums, i32, at),
+                 loadShared(epi.lhsZeroPoint, i32, kb.add(at, kb.i32(4 * kBlockM))),
+                 loadShared(epi.lhsScale, f32, kb.add(at, kb.i32(8 * kBlockM))), Value()};
+    }
+    for (int64_t j = 0; j < blockN / 8; ++j) {
+      Value c = kb.add(kb.i32(8 * j), p.shl(t, 1));
+      SideTerms cols[2];
+      for (int64_t e = 0; e < 2; ++e) {
+        Value at = kb.add(colParams, p.shl(kb.add(c, kb.i32(e)), 2));
+        cols[e] = {loadShared(rhsSums, i32, at),
+                   loadShared(epi.rhsZeroPoint, i32, kb.add(at, kb.i32(4 * blockN))),
+                   loadShared(epi.rhsScale, f32, kb.add(at, kb.i32(8 * blockN))),
+                   loadShared(biasKind, f32, kb.add(at, kb.i32(12 * blockN)))};
+      }
+      for (int64_t h = 0; h < 2; ++h) {
+        Value y[2];
+        for (int64_t e = 0; e < 2; ++e)
+          y[e] = finishEpilogue(kb, epi, acc[4 * j + 2 * h + e], rows[h], cols[e]);
+        Value r = kb.add(rowA, kb.i32(8 * h));
+        Value at = kb.add(tileBase, kb.mul(kb.add(kb.mul(r, cfg.pitch()), c), elementBytes));
+        if (half) {
+          auto bits = [&](Value v) {
+            Value i16 = arith::BitcastOp::create(b, loc, b.getI16Type(), v);
+            return arith::ExtUIOp::create(b, loc, i32, i16).getResult();
+          };
+          p.store(p.bitOr(bits(y[0]), p.shl(bits(y[1]), 16)), kb.sharedPointer(at), 4);
+        } else {
+          Value pair = LLVM::UndefOp::create(b, loc, VectorType::get({2}, f32));
+          for (int64_t e = 0; e < 2; ++e)
+            pair = LLVM::InsertElementOp::create(b, loc, pair, y[e], kb.i32(e));
+          p.store(pair, kb.sharedPointer(at), 8);
+        }
+      }
+    }
+    if (bulkStores)
+      proxyFence(); // the tile, written here, is read by the async proxy
+    namedBarrier();
+
+    if (bulkStores) {
+      // Warpgroup 0 stores row tid of the tile with one bulk copy, so the
+      // consumers start the next tile while the stores drain; the tile
+      // buffer is written again only after wait_group.read (above, next
+      // tile).
+      kb.ifThen(kb.eq(uniformGroup, 0), [&] {
+        Value row = kb.add(kb.mul(mBlock, kBlockM), tid);
+        Value col = kb.mul(nBlock, blockN);
+        kb.ifThen(kb.ult(row, m), [&] {
+          Value width = kb.minu(kb.sub(kb.i32(n), col), blockN);
+          Value from = kb.add(tileBase, kb.mul(tid, cfg.pitch() * elementBytes));
+          Value element = p.toI64(kb.add(kb.mul(row, n), col));
+          Value to = kb.byteOffset(outBase, kb.mul(element, elementBytes));
+          ptxStatement(kb, "cp.async.bulk.global.shared::cta.bulk_group [$0], [$1], $2;",
+                       {to, from, kb.mul(width, elementBytes)}, "l,r,r,~{memory}");
+        });
+        ptxStatement(kb, "cp.async.bulk.commit_group;", {}, "~{memory}");
+      });
+      return;
+    }
+    // Rows of N elements that are not 16-byte aligned: element by element,
+    // row r of the tile by warpgroup r % 2 (the tile is written again only
+    // after the barrier before the next tile's fragments).
+    Type elementInt = half ? b.getI16Type() : i32;
+    scf::ForOp::create(
+        b, loc, kb.i32(0), kb.i32(kBlockM / 2), kb.i32(1), ValueRange{},
+        [&](OpBuilder &nb, Location, Value step, ValueRange) {
+          OpBuilder::InsertionGuard inner(b);
+          b.setInsertionPointToStart(nb.getInsertionBlock());
+          Value r = kb.add(kb.mul(step, 2), warpgroup);
+          Value row = kb.add(kb.mul(mBlock, kBlockM), r);
+          for (int64_t c0 = 0; c0 < blockN; c0 += 128) {
+            Value c = kb.add(p.bitAnd(tid, 127), kb.i32(c0));
+            Value col = kb.add(kb.mul(nBlock, blockN), c);
+            kb.ifThen(kb.andI(kb.ult(row, m), kb.ult(col, n)), [&] {
+              Value from = kb.add(tileBase, kb.mul(kb.add(kb.mul(r, cfg.pitch()), c), elementBytes));
+              Value v = p.load(elementInt, kb.sharedPointer(from), elementBytes);
+              Value element = p.toI64(kb.add(kb.mul(row, n), col));
+              p.store(v, kb.byteOffset(outBase, kb.mul(element, elementBytes)), elementBytes);
+            });
+          }
+          scf::YieldOp::create(b, loc);
+        });
+  });
+  if (bulkStores)
+    kb.ifThen(kb.eq(uniformGroup, 0), [&] {
+      ptxStatement(kb, "cp.async.bulk.wait_group 0;", {}, "~{memory}");
+    });
+
+  // The producer: lane 0 of warp 8 arms full[slot] with the stage's bytes
+  // and issues its copies once the slot is empty (from round 1 on).
+  b.setInsertionPointToStart(roles.elseBlock());
+  kb.ifThen(kb.eq(lane, 0), [&] {
+    Value lhsBase = kb.globalPointer(args.lhs), rhsBase = kb.globalPointer(args.rhs);
+    const int64_t part = cfg.bBytes() / cluster; // the B bytes one block copies
+    Value mask = arith::ConstantIntOp::create(b, loc, b.getI16Type(), (1 << cluster) - 1);
+    tileLoop([&](Value first, Value mBlock, Value nBlock) {
+      // A: row block min(mBlock, last) (a cluster's block past M computes
+      // rows that are never stored). B: rows nBlock·BN.. of its 256-row
+      // block, this block's part of them.
+      Value aTile = p.toI64(kb.minu(mBlock, tilesM - 1));
+      Value nRow = kb.mul(nBlock, blockN);
+      Value bTile = p.toI64(p.shr(nRow, 8));
+      Value bWithin = p.toI64(kb.add(kb.mul(p.bitAnd(nRow, 255), kRowBytes), kb.mul(rank, part)));
+      scf::ForOp::create(
+          b, loc, kb.i32(0), kb.i32(slots), kb.i32(1), ValueRange{},
+          [&](OpBuilder &nb, Location, Value kt, ValueRange) {
+            OpBuilder::InsertionGuard inner(b);
+            b.setInsertionPointToStart(nb.getInsertionBlock());
+            Value u = kb.add(first, kt);
+            Value slot = kb.remu(u, stages);
+            kb.ifThen(kb.cmp(arith::CmpIPredicate::uge, u, kb.i32(stages)), [&] {
+              mbarrierWaitParity(kb, bar(emptyBars, slot),
+                                 p.bitAnd(kb.add(kb.divu(u, stages), kb.i32(1)), 1));
+            });
+            Value full = bar(fullBars, slot);
+            ptxStatement(kb, "mbarrier.arrive.expect_tx.shared::cta.b64 _, [$0], $1;",
+                         {full, kb.i32(cfg.stageBytes())}, "r,r,~{memory}");
+            Value dest = kb.add(base, kb.mul(slot, cfg.stageBytes()));
+            Value kt64 = p.toI64(kt);
+            Value aSource = kb.byteOffset(
+                lhsBase, kb.mul(kb.add(kb.mul(aTile, slots), kt64), kABytes));
+            ptxStatement(kb,
+                         "cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes "
+                         "[$0], [$1], $2, [$3];",
+                         {dest, aSource, kb.i32(kABytes), full}, "r,l,r,r,~{memory}");
+            Value bSource = kb.byteOffset(
+                rhsBase, kb.add(kb.mul(kb.add(kb.mul(bTile, slots), kt64),
+                                       kInt8WgmmaRhsRows * kRowBytes),
+                                bWithin));
+            Value bDest = kb.add(dest, kb.add(kb.i32(kABytes), kb.mul(rank, part)));
+            if (cluster == 1)
+              ptxStatement(kb,
+                           "cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes "
+                           "[$0], [$1], $2, [$3];",
+                           {bDest, bSource, kb.i32(part), full}, "r,l,r,r,~{memory}");
+            else
+              ptxStatement(kb,
+                           "cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes"
+                           ".multicast::cluster [$0], [$1], $2, [$3], $4;",
+                           {bDest, bSource, kb.i32(part), full, mask}, "r,l,r,r,h,~{memory}");
+            scf::YieldOp::create(b, loc);
+          });
+    });
+  });
+  b.setInsertionPointAfter(roles);
+  // No block leaves while the others of its cluster may still write its
+  // slots or arrive on its mbarriers.
+  if (cluster > 1)
+    clusterBarrier();
   gpu::ReturnOp::create(b, loc);
 
-  Kernel kernel{func,
-                {llvm::divideCeilSigned(n, kBlockN), llvm::divideCeilSigned(m, kBlockM), 1},
-                {kThreads, 1, 1}};
-  kernel.dynamicSharedBytes = kSharedBytes;
+  Kernel kernel{func, {clusters * cluster, 1, 1}, {kThreads, 1, 1}};
+  kernel.dynamicSharedBytes = cfg.sharedBytes();
   return kernel;
 }

@@ -255,17 +255,43 @@ std::optional<StoredLevels> storedLevels(RankedTensorType type, ArrayRef<char> s
   return levels;
 }
 
-} // namespace
-
-std::optional<std::vector<char>> bwta::getInt8Tiles(RankedTensorType type,
-                                                    ArrayRef<char> storage,
-                                                    int64_t tileRows) {
+/// The stored levels of `type` if they fit a byte (u8 or s8).
+std::optional<StoredLevels> byteLevels(RankedTensorType type, ArrayRef<char> storage) {
   std::optional<StoredLevels> levels = storedLevels(type, storage);
-  if (!levels || tileRows < 1)
+  if (!levels)
     return std::nullopt;
   auto quantized = cast<QuantizedType>(type.getElementType());
   if (quantized.getMinLevel() < -128 || quantized.getMaxLevel() > 255 ||
       (quantized.getMinLevel() < 0 && quantized.getMaxLevel() > 127))
+    return std::nullopt;
+  return levels;
+}
+
+} // namespace
+
+std::optional<std::vector<char>> bwta::getInt8WgmmaTiles(RankedTensorType type,
+                                                         ArrayRef<char> storage,
+                                                         int64_t blockRows) {
+  std::optional<StoredLevels> levels = byteLevels(type, storage);
+  if (!levels || blockRows < 8 || blockRows % 8)
+    return std::nullopt;
+  int64_t blocks = (levels->rows + blockRows - 1) / blockRows;
+  int64_t slots = (levels->k + 63) / 64;
+  std::vector<char> bytes(blocks * slots * blockRows * 64, 0);
+  for (int64_t row = 0; row < levels->rows; ++row)
+    for (int64_t k = 0; k < levels->k; ++k) {
+      int64_t r = row % blockRows, chunk = (k % 64 / 16) ^ (r >> 1 & 3);
+      bytes[((row / blockRows * slots + k / 64) * blockRows + r) * 64 + chunk * 16 + k % 16] =
+          static_cast<char>((*levels)(row, k) & 0xff);
+    }
+  return bytes;
+}
+
+std::optional<std::vector<char>> bwta::getInt8Tiles(RankedTensorType type,
+                                                    ArrayRef<char> storage,
+                                                    int64_t tileRows) {
+  std::optional<StoredLevels> levels = byteLevels(type, storage);
+  if (!levels || tileRows < 1)
     return std::nullopt;
   int64_t rowTiles = (levels->rows + tileRows - 1) / tileRows;
   int64_t kTiles = (levels->k + 31) / 32;

@@ -16,8 +16,12 @@
 // CHECK-DAG: %[[SMEM:.*]] = arith.constant 65792 : i32
 // CHECK-DAG: %[[C3:.*]] = arith.constant 3 : index
 // CHECK-DAG: %[[C256:.*]] = arith.constant 256 : index
+// The quantizer: a warp per row, 2 warps per block (300 rows: blocks of 8
+// would leave SMs idle), 152 blocks over the 304 rows of whole 16-row tiles.
+// CHECK-DAG: %[[C64:.*]] = arith.constant 64 : index
+// CHECK-DAG: %[[C152:.*]] = arith.constant 152 : index
 // CHECK: %[[LEVELS:.*]] = memref.alloc() : memref<223744xi8>
-// CHECK: gpu.launch_func @bwta_kernels::@quantize_levels blocks in ({{[^)]*}}) threads in (%[[C256]], {{[^)]*}}) args(%{{.*}} : memref<216000xf32>, %[[LEVELS]] : memref<223744xi8>, %{{.*}} : memref<300xf32>, %{{.*}} : memref<300xi32>)
+// CHECK: gpu.launch_func @bwta_kernels::@quantize_levels blocks in (%[[C152]], {{[^)]*}}) threads in (%[[C64]], {{[^)]*}}) args(%{{.*}} : memref<216000xf32>, %[[LEVELS]] : memref<223744xi8>, %{{.*}} : memref<300xf32>, %{{.*}} : memref<300xi32>)
 // CHECK-DAG: %[[TILES:.*]] = memref.get_global @fc.weight.int8_tiles
 // CHECK-DAG: %[[SUMS:.*]] = memref.get_global @fc.weight.level_sum
 // CHECK: gpu.launch_func @bwta_kernels::@int8_linear blocks in (%[[C3]], %[[C3]], %{{.*}}) threads in (%[[C256]], %{{.*}}, %{{.*}}) dynamic_shared_memory_size %[[SMEM]] args(%[[LEVELS]] : memref<223744xi8>, %[[TILES]] : memref<223744xi8>, %{{.*}} : memref<300xf32>, %{{.*}} : memref<300xf32>, %{{.*}} : memref<300xi32>, %[[SUMS]] : memref<300xi32>, %{{.*}} : memref<300xf32>, %{{.*}} : memref<90000xf32>)

@@ -1,35 +1,52 @@
-// The int8 path on sm_90a: from M = 512 the int8 GEMM is wgmma m64n256k32
-// from shared memory (WgmmaInt8GemmKernel.cpp): 128 × 256 output tiles, a
-// cp.async pipeline of 64-byte slots (2 K tiles, 64-byte swizzle), the
-// epilogue parameters staged in shared memory, the output tile through
-// shared memory to guarded, coalesced stores. Same arguments as the
-// mma.sync kernel.
+// The int8 path on sm_90a: from M = 512 the int8 GEMM is wgmma m64nBNk32
+// from shared memory (WgmmaInt8GemmKernel.cpp): both operands in wgmma
+// tiles (each 64-byte K slot of a row block one swizzled chunk: the
+// activation quantizer writes them, the weight's are derived at compile
+// time as int8_wgmma_tiles), a producer warp moving each stage with bulk
+// copies onto full/empty mbarriers, two consumer warpgroups, a persistent
+// grid of one block per SM, the output tile through shared memory to bulk
+// stores; int8-wgmma-cluster=2: clusters of 2 blocks sharing the weight
+// tile through multicast copies. Same arguments as the mma.sync kernel.
 // RUN: bwta-opt %s -bwta-btc-decompose=path=int8 -bwta-pack-layout -cse -bwta-lower-to-gpu=int8-wgmma-min-m=300 | FileCheck %s
 // RUN: bwta-opt %s -bwta-btc-decompose=path=int8 -bwta-pack-layout -cse -bwta-lower-to-gpu=int8-wgmma-min-m=300 -bwta-gpu-binary=format=isa | FileCheck %s --check-prefix=PTX
+// Forced 256-wide tiles; clusters of 2.
+// RUN: bwta-opt %s -bwta-btc-decompose=path=int8 -bwta-pack-layout -cse -bwta-lower-to-gpu="int8-wgmma-min-m=300 int8-wgmma-n=256" | FileCheck %s --check-prefix=N256
+// RUN: bwta-opt %s -bwta-btc-decompose=path=int8 -bwta-pack-layout -cse -bwta-lower-to-gpu="int8-wgmma-min-m=300 int8-wgmma-cluster=2" | FileCheck %s --check-prefix=CLUSTER
+// RUN: bwta-opt %s -bwta-btc-decompose=path=int8 -bwta-pack-layout -cse -bwta-lower-to-gpu="int8-wgmma-min-m=300 int8-wgmma-cluster=2" -bwta-gpu-binary=format=isa | FileCheck %s --check-prefix=CLUSTER-PTX
 // By default M = 300 stays on mma.sync, M = 2048 takes wgmma; other chips,
-// and int8-wgmma-min-m=0, keep mma.sync.
+// and int8-wgmma-min-m=0, keep mma.sync (and the mma.sync layouts).
 // RUN: bwta-opt %s -bwta-btc-decompose=path=int8 -bwta-pack-layout -cse -bwta-lower-to-gpu | FileCheck %s --check-prefix=DEFAULT
 // RUN: bwta-opt %s -bwta-btc-decompose=path=int8 -bwta-pack-layout -cse -bwta-lower-to-gpu=chip=sm_90 | FileCheck %s --check-prefix=MMA
 // RUN: bwta-opt %s -bwta-btc-decompose=path=int8 -bwta-pack-layout -cse -bwta-lower-to-gpu=int8-wgmma-min-m=0 | FileCheck %s --check-prefix=MMA
 
-// W2A8 (u8 asymmetric × int2), M = N = 300, K = 720 (23 K tiles: the last
-// slot's second tile zero-filled): 2 × 3 tiles of 128 × 256, 203264 bytes
-// (1 KiB slack, 8 slots of 24 KiB, 5.5 KiB of parameters).
+// W2A8 (u8 asymmetric × int2), M = N = 300, K = 720 (12 K slots of 64
+// bytes, the last half zeros): the levels in wgmma tiles (3 row blocks of
+// 128 × 12 slots × 8 KiB), the weight's (2 blocks of 256 rows × 12 × 16
+// KiB); 3 × 2 tiles of 256 columns would leave SMs idle, so 128-wide tiles:
+// 3 × 3, 9 blocks of 288 threads; f32 output: 8 slots of 16 KiB + the tile
+// [128][136] + the parameters + mbarriers + 1 KiB slack.
 // CHECK-LABEL: func.func @w2a8(
-// CHECK-DAG: %[[SMEM:.*]] = arith.constant 203264 : i32
-// CHECK-DAG: %[[C2:.*]] = arith.constant 2 : index
-// CHECK-DAG: %[[C3:.*]] = arith.constant 3 : index
-// CHECK-DAG: %[[C256:.*]] = arith.constant 256 : index
-// CHECK: gpu.launch_func @bwta_kernels::@int8_linear blocks in (%[[C2]], %[[C3]], %{{.*}}) threads in (%[[C256]], %{{.*}}, %{{.*}}) dynamic_shared_memory_size %[[SMEM]] args(%{{.*}} : memref<223744xi8>, %{{.*}} : memref<223744xi8>, %{{.*}} : memref<300xf32>, %{{.*}} : memref<300xf32>, %{{.*}} : memref<300xi32>, %{{.*}} : memref<300xi32>, %{{.*}} : memref<300xf32>, %{{.*}} : memref<90000xf32>)
-// M = 2048, N = 4096: 16 × 16 tiles.
+// CHECK-DAG: %[[SMEM:.*]] = arith.constant 205440 : i32
+// CHECK-DAG: %[[C9:.*]] = arith.constant 9 : index
+// CHECK-DAG: %[[C288:.*]] = arith.constant 288 : index
+// CHECK: %[[LEVELS:.*]] = memref.alloc() : memref<294912xi8>
+// CHECK: gpu.launch_func @bwta_kernels::@quantize_levels {{.*}} args(%{{.*}} : memref<216000xf32>, %[[LEVELS]] : memref<294912xi8>,
+// CHECK: %[[TILES:.*]] = memref.get_global @fc.weight.int8_wgmma_tiles : memref<393216xi8>
+// CHECK: gpu.launch_func @bwta_kernels::@int8_linear blocks in (%[[C9]], %{{.*}}, %{{.*}}) threads in (%[[C288]], %{{.*}}, %{{.*}}) dynamic_shared_memory_size %[[SMEM]] args(%[[LEVELS]] : memref<294912xi8>, %[[TILES]] : memref<393216xi8>, %{{.*}} : memref<300xf32>, %{{.*}} : memref<300xf32>, %{{.*}} : memref<300xi32>, %{{.*}} : memref<300xi32>, %{{.*}} : memref<300xf32>, %{{.*}} : memref<90000xf32>)
+// M = 2048, N = 4096: 16 × 16 tiles of 256 columns: the persistent grid of
+// 132 blocks; f16: 6 slots of 24 KiB.
 // CHECK-LABEL: func.func @w4a8_large(
-// CHECK-DAG: %[[C16:.*]] = arith.constant 16 : index
-// CHECK: gpu.launch_func @bwta_kernels::@int8_linear_{{[0-9]+}} blocks in (%[[C16]], %[[C16]], %{{.*}}) threads in (%{{.*}}) dynamic_shared_memory_size %{{.*}} args(
-// M = 17 stays on mma.sync m16n8k32 (65792 bytes).
+// CHECK-DAG: %[[C132:.*]] = arith.constant 132 : index
+// CHECK: gpu.launch_func @bwta_kernels::@int8_linear_{{[0-9]+}} blocks in (%[[C132]], %{{.*}}) threads in (%{{.*}}) dynamic_shared_memory_size %c221792_i32 args(
+// M = 17 stays on mma.sync m16n8k32 (65792 bytes) with the int8 layouts.
 // CHECK-LABEL: func.func @m17(
+// CHECK: memref.alloc() : memref<23552xi8>
+// CHECK: memref.get_global @m17.weight.int8_tiles : memref<223744xi8>
 // CHECK: gpu.launch_func @bwta_kernels::@int8_linear_{{[0-9]+}} blocks in (%{{.*}}) threads in (%{{.*}}) dynamic_shared_memory_size %c65792_i32 args(
 // Mixed u8 × s8 wgmma needs PTX ISA 8.4: the module's target is raised.
 // CHECK: gpu.module @bwta_kernels [#nvvm.target<O = 3, chip = "sm_90a", features = "+ptx84">]
+// DEFAULT: memref.get_global @fc.weight.int8_tiles
+// DEFAULT: memref.get_global @w4.weight.int8_wgmma_tiles
 // DEFAULT: gpu.module @bwta_kernels [#nvvm.target<O = 3, chip = "sm_90a", features = "+ptx80">]
 // DEFAULT-LABEL: gpu.func @int8_linear(
 // DEFAULT-NOT: wgmma
@@ -42,42 +59,97 @@
 // MMA-LABEL: gpu.func @int8_linear_{{[0-9]+}}(
 // MMA: nvvm.mma.sync
 
-// The u8 × s8 kernel: 256 threads, one block per SM; row and column tiles
-// clamped into range; the parameters staged once; the output tile stored
-// under m < M and n < N.
+// The u8 × s8 kernel: 288 threads, one block per SM. One thread
+// initializes full (1 arrival + the bytes) and empty (the 8 consumer warps)
+// per slot; consumers wait on full, multiply the slot's two K tiles, give
+// the previous slot back; the epilogue stores the tile with bulk copies;
+// the producer arms full with a stage's bytes (A 8 KiB + B 8 KiB) and
+// copies each operand's chunk with one bulk copy.
 // CHECK-LABEL: gpu.func @int8_linear(
-// CHECK-SAME: nvvm.maxntid = array<i32: 256, 1, 1>, nvvm.minctasm = 1 : i32
-// CHECK: nvvm.cp.async.shared.global %{{.*}}, %{{.*}}, 16, cache = cg, %{{.*}}
-// CHECK: nvvm.fence.proxy
+// CHECK-SAME: nvvm.maxntid = array<i32: 288, 1, 1>, nvvm.minctasm = 1 : i32
+// CHECK: "mbarrier.init.shared::cta.b64 [$0], $1;", "r,r,~{memory}" %{{.*}}, %c1_i32
+// CHECK: "mbarrier.init.shared::cta.b64 [$0], $1;", "r,r,~{memory}" %{{.*}}, %c8_i32
+// CHECK: gpu.barrier
+// CHECK: nvvm.shfl.sync idx
+// CHECK: mbarrier.try_wait.parity.shared::cta.b64
 // CHECK: nvvm.wgmma.fence.aligned
-// CHECK: llvm.inline_asm has_side_effects {{.*}}wgmma.mma_async.sync.aligned.m64n256k32.s32.u8.s8
+// CHECK: wgmma.mma_async.sync.aligned.m64n128k32.s32.u8.s8
+// CHECK: wgmma.mma_async.sync.aligned.m64n128k32.s32.u8.s8
 // CHECK: nvvm.wgmma.commit.group.sync.aligned
 // CHECK: nvvm.wgmma.wait.group.sync.aligned 1
-// CHECK: arith.cmpi ult, %{{.*}}, %c300_i32{{[_0-9]*}} : i32
-// CHECK-NEXT: arith.constant 300 : i32
-// CHECK-NEXT: arith.cmpi ult, %{{.*}}, %c300_i32{{[_0-9]*}} : i32
-// CHECK-NEXT: arith.andi
-// CHECK-NEXT: scf.if
+// CHECK: "mbarrier.arrive.shared::cta.b64 _, [$0];"
+// CHECK: cp.async.bulk.wait_group.read 0;
+// CHECK: bar.sync 1, 256;
+// CHECK: nvvm.fence.proxy
+// CHECK: cp.async.bulk.global.shared::cta.bulk_group
+// CHECK: "mbarrier.arrive.expect_tx.shared::cta.b64 _, [$0], $1;", "r,r,~{memory}" %{{.*}}, %c16384_i32
+// CHECK: complete_tx::bytes [$0], [$1], $2, [$3];", "r,l,r,r,~{memory}" %{{.*}}, %{{.*}}, %c8192_i32
+// CHECK: complete_tx::bytes [$0], [$1], $2, [$3];", "r,l,r,r,~{memory}" %{{.*}}, %{{.*}}, %c8192_i32
+// CHECK-NOT: cluster
 // CHECK-LABEL: gpu.func @int8_linear_{{[0-9]+}}(
 // CHECK: wgmma.mma_async.sync.aligned.m64n256k32.s32.s8.s8
+// Clusters of 2 (2 × 3 work items of 2 row tiles: 12 blocks). One
+// thread initializes full (1 arrival + the bytes) and empty (8 warps of
+// each block of the cluster) per slot; the cluster syncs; consumers wait
+// on full, multiply the slot's two K tiles, give the previous slot back to
+// both blocks; the producer arms full with a stage's bytes (A 8 KiB + B
+// 8 KiB) and copies A and its half of B (multicast).
+// CLUSTER-LABEL: func.func @w2a8(
+// CLUSTER: gpu.launch_func @bwta_kernels::@int8_linear blocks in (%c12, %c1, %c1) threads in (%c288, %c1, %c1)
+// CLUSTER-LABEL: gpu.func @int8_linear(
+// CLUSTER-SAME: nvvm.cluster_dim = array<i32: 2, 1, 1>, nvvm.maxntid = array<i32: 288, 1, 1>, nvvm.minctasm = 1 : i32
+// CLUSTER: "mbarrier.init.shared::cta.b64 [$0], $1;", "r,r,~{memory}" %{{.*}}, %c1_i32
+// CLUSTER: "mbarrier.init.shared::cta.b64 [$0], $1;", "r,r,~{memory}" %{{.*}}, %c16_i32
+// CLUSTER: fence.mbarrier_init.release.cluster
+// CLUSTER: barrier.cluster.arrive.release
+// CLUSTER: nvvm.shfl.sync idx
+// CLUSTER: mbarrier.try_wait.parity.shared::cta.b64
+// CLUSTER: nvvm.wgmma.fence.aligned
+// CLUSTER: wgmma.mma_async.sync.aligned.m64n128k32.s32.u8.s8
+// CLUSTER: wgmma.mma_async.sync.aligned.m64n128k32.s32.u8.s8
+// CLUSTER: nvvm.wgmma.commit.group.sync.aligned
+// CLUSTER: nvvm.wgmma.wait.group.sync.aligned 1
+// CLUSTER: mapa.shared::cluster.u32 remote, $0, $1;\0Ambarrier.arrive.release.cluster.shared::cluster.b64
+// CLUSTER: cp.async.bulk.wait_group.read 0;
+// CLUSTER: bar.sync 1, 256;
+// CLUSTER: nvvm.fence.proxy
+// CLUSTER: cp.async.bulk.global.shared::cta.bulk_group
+// CLUSTER: "mbarrier.arrive.expect_tx.shared::cta.b64 _, [$0], $1;", "r,r,~{memory}" %{{.*}}, %c16384_i32
+// CLUSTER: cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes [$0], [$1], $2, [$3];", "r,l,r,r,~{memory}" %{{.*}}, %{{.*}}, %c8192_i32
+// CLUSTER: cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes.multicast::cluster [$0], [$1], $2, [$3], $4;", "r,l,r,r,h,~{memory}" %{{.*}}, %{{.*}}, %c4096_i32{{[_0-9]*}}, %{{.*}}, %c3_i16
+// CLUSTER: barrier.cluster.arrive.release
+// 256-wide tiles: 3 × 2 tiles, 6 blocks, one plain copy per operand (B 16
+// KiB);
+// f32 output: 3 slots beside the tile [128][264].
+// N256-LABEL: func.func @w2a8(
+// N256: gpu.launch_func @bwta_kernels::@int8_linear blocks in (%c6, %c1, %c1) threads in (%c288, %c1, %c1) dynamic_shared_memory_size %c215600_i32
+// N256-LABEL: gpu.func @int8_linear(
+// N256-NOT: cluster
+// N256: wgmma.mma_async.sync.aligned.m64n256k32.s32.u8.s8
+// N256: "mbarrier.arrive.shared::cta.b64 _, [$0];"
+// N256: "mbarrier.arrive.expect_tx.shared::cta.b64 _, [$0], $1;", "r,r,~{memory}" %{{.*}}, %c24576_i32
+// N256: complete_tx::bytes [$0], [$1], $2, [$3];", "r,l,r,r,~{memory}" %{{.*}}, %{{.*}}, %c8192_i32
+// N256: complete_tx::bytes [$0], [$1], $2, [$3];", "r,l,r,r,~{memory}" %{{.*}}, %{{.*}}, %c16384_i32
+// N256-NOT: cluster
+// N256-LABEL: gpu.func @int8_linear_{{[0-9]+}}(
 
 // PTX: gpu.binary @bwta_kernels
 // PTX-SAME: .version 8.4
 // PTX-SAME: .entry int8_linear(
-// PTX-SAME: .maxntid 256, 1, 1\0A.minnctapersm 1\0A
-// Loads clamp the row tiles (19 of 16 rows, 38 of 8 columns) into range.
-// PTX-SAME: min.u32 \09%r{{[0-9]+}}, %r{{[0-9]+}}, 18;
-// PTX-SAME: min.u32 \09%r{{[0-9]+}}, %r{{[0-9]+}}, 37;
-// PTX-SAME: wgmma.mma_async.sync.aligned.m64n256k32.s32.u8.s8
+// PTX-SAME: .maxntid 288, 1, 1\0A.minnctapersm 1\0A
+// PTX-SAME: wgmma.mma_async.sync.aligned.m64n128k32.s32.u8.s8
 // PTX-SAME: wgmma.commit_group.sync.aligned;
 // PTX-SAME: wgmma.wait_group.sync.aligned \091;
-// The last slot's second K tile is zero-filled (cp.async src-size).
-// PTX-SAME: cp.async.cg.shared.global [%rd{{[0-9]+}}], [%rd{{[0-9]+}}], 16, %r{{[0-9]+}};
 // PTX-SAME: mul.rn.f32
 // PTX-SAME: add.rn.f32
+// PTX-SAME: cp.async.bulk.global.shared::cta.bulk_group
+// PTX-SAME: cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes [
+// CLUSTER-PTX: .entry int8_linear(
+// CLUSTER-PTX-SAME: .explicitcluster\0A.reqnctapercluster 2, 1, 1
+// CLUSTER-PTX-SAME: mapa.shared::cluster.u32
+// CLUSTER-PTX-SAME: cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes.multicast::cluster
 // PTX-SAME: .entry int8_linear_{{[0-9]+}}(
 // PTX-SAME: wgmma.mma_async.sync.aligned.m64n256k32.s32.s8.s8
-// PTX-SAME: st.global.v4.b32
 
 func.func @w2a8(%x: tensor<300x720xf32>) -> tensor<300x300xf32> {
   %q, %sq, %zq = bwta.quantize %x {scheme = #bwta.scheme<granularity = per_token, mode = asymmetric>}

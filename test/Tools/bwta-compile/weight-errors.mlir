@@ -74,7 +74,7 @@ module attributes {gpu.container_module} {
 // -----
 
 module attributes {gpu.container_module} {
-  // expected-error@+1 {{has bwta.derive = 'plane_sum', which bwta-compile does not know (it knows 'plane_popcount', 'int8_tiles', 'level_sum')}}
+  // expected-error@+1 {{has bwta.derive = 'plane_sum', which bwta-compile does not know (it knows 'plane_popcount', 'int8_tiles', 'int8_wgmma_tiles', 'level_sum')}}
   memref.global "private" constant @c : memref<5xi32> {bwta.weight = "w", bwta.derive = "plane_sum", bwta.weight_type = tensor<5x40x!bwta.binary>}
   gpu.module @bwta_kernels [#nvvm.target<chip = "sm_90a">] {
     gpu.func @f(%x: memref<5xi32>, %y: memref<4xf32>) kernel { gpu.return }
