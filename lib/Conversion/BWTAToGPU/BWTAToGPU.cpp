@@ -225,10 +225,9 @@ struct ConvertBWTAToGPUPass
   /// Whether the wgmma int8 GEMM computes `spec` (sm_90a, M ≥
   /// int8-wgmma-min-m) rather than mma.sync m16n8k32.
   bool useInt8Wgmma(int64_t m) const {
-    // bench/RESULTS.md (2026-11-22, wgmma int8), H200 W2A8 layers: ties or
-    // beats mma.sync from M = 512 (up to 1.4x), 1-13 % faster at M = 2048
-    // and 8192.
-    constexpr int64_t kDefaultInt8WgmmaMinM = 512;
+    // bench/RESULTS.md (2026-11-23, int8 paths at M = 16-256), H200 W2A8
+    // layers: the bulk-copy wgmma kernel beats mma.sync at every M from 16.
+    constexpr int64_t kDefaultInt8WgmmaMinM = 16;
     int64_t minM = int8WgmmaMinM < 0 ? kDefaultInt8WgmmaMinM : int8WgmmaMinM;
     return chip == "sm_90a" && minM > 0 && m >= minM;
   }

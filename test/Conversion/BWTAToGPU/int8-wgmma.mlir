@@ -1,4 +1,4 @@
-// The int8 path on sm_90a: from M = 512 the int8 GEMM is wgmma m64nBNk32
+// The int8 path on sm_90a: from M = 16 the int8 GEMM is wgmma m64nBNk32
 // from shared memory (WgmmaInt8GemmKernel.cpp): both operands in wgmma
 // tiles (each 64-byte K slot of a row block one swizzled chunk: the
 // activation quantizer writes them, the weight's are derived at compile
@@ -13,8 +13,9 @@
 // RUN: bwta-opt %s -bwta-btc-decompose=path=int8 -bwta-pack-layout -cse -bwta-lower-to-gpu="int8-wgmma-min-m=300 int8-wgmma-n=256" | FileCheck %s --check-prefix=N256
 // RUN: bwta-opt %s -bwta-btc-decompose=path=int8 -bwta-pack-layout -cse -bwta-lower-to-gpu="int8-wgmma-min-m=300 int8-wgmma-cluster=2" | FileCheck %s --check-prefix=CLUSTER
 // RUN: bwta-opt %s -bwta-btc-decompose=path=int8 -bwta-pack-layout -cse -bwta-lower-to-gpu="int8-wgmma-min-m=300 int8-wgmma-cluster=2" -bwta-gpu-binary=format=isa | FileCheck %s --check-prefix=CLUSTER-PTX
-// By default M = 300 stays on mma.sync, M = 2048 takes wgmma; other chips,
-// and int8-wgmma-min-m=0, keep mma.sync (and the mma.sync layouts).
+// By default every M here (17, 300, 2048) takes wgmma (measured faster
+// than mma.sync from M = 16); other chips, and int8-wgmma-min-m=0, keep
+// mma.sync (and the mma.sync layouts).
 // RUN: bwta-opt %s -bwta-btc-decompose=path=int8 -bwta-pack-layout -cse -bwta-lower-to-gpu | FileCheck %s --check-prefix=DEFAULT
 // RUN: bwta-opt %s -bwta-btc-decompose=path=int8 -bwta-pack-layout -cse -bwta-lower-to-gpu=chip=sm_90 | FileCheck %s --check-prefix=MMA
 // RUN: bwta-opt %s -bwta-btc-decompose=path=int8 -bwta-pack-layout -cse -bwta-lower-to-gpu=int8-wgmma-min-m=0 | FileCheck %s --check-prefix=MMA
@@ -45,14 +46,16 @@
 // CHECK: gpu.launch_func @bwta_kernels::@int8_linear_{{[0-9]+}} blocks in (%{{.*}}) threads in (%{{.*}}) dynamic_shared_memory_size %c65792_i32 args(
 // Mixed u8 × s8 wgmma needs PTX ISA 8.4: the module's target is raised.
 // CHECK: gpu.module @bwta_kernels [#nvvm.target<O = 3, chip = "sm_90a", features = "+ptx84">]
-// DEFAULT: memref.get_global @fc.weight.int8_tiles
+// DEFAULT: memref.get_global @fc.weight.int8_wgmma_tiles
 // DEFAULT: memref.get_global @w4.weight.int8_wgmma_tiles
-// DEFAULT: gpu.module @bwta_kernels [#nvvm.target<O = 3, chip = "sm_90a", features = "+ptx80">]
+// DEFAULT: memref.get_global @m17.weight.int8_wgmma_tiles
+// DEFAULT: gpu.module @bwta_kernels [#nvvm.target<O = 3, chip = "sm_90a", features = "+ptx84">]
+// DEFAULT-NOT: nvvm.mma.sync
 // DEFAULT-LABEL: gpu.func @int8_linear(
-// DEFAULT-NOT: wgmma
-// DEFAULT: nvvm.mma.sync
+// DEFAULT: wgmma.mma_async.sync.aligned.m64n128k32.s32.u8.s8
 // DEFAULT-LABEL: gpu.func @int8_linear_{{[0-9]+}}(
 // DEFAULT: wgmma.mma_async.sync.aligned.m64n256k32.s32.s8.s8
+// DEFAULT-NOT: nvvm.mma.sync
 // MMA-NOT: wgmma
 // MMA-LABEL: gpu.func @int8_linear(
 // MMA: nvvm.mma.sync

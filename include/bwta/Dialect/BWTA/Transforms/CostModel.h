@@ -14,9 +14,10 @@
 namespace bwta {
 
 /// Peak rates of the target. Defaults: H200 as measured (HARDWARE facts in
-/// docs/Passes.md): BGMMA AND-popcount 15.5 POPS, IGMMA 1.93 POPS, 4.3 TB/s.
+/// docs/Passes.md): mma.sync AND-popcount 10.3 POPS (what multi-plane
+/// layers run on), IGMMA 1.93 POPS, 4.3 TB/s.
 struct HardwareRates {
-  double binaryOpsPerSecond = 15.5e15;
+  double binaryOpsPerSecond = 10.3e15;
   double int8OpsPerSecond = 1.93e15;
   double bytesPerSecond = 4.3e12;
 };

@@ -97,8 +97,9 @@ def BTCDecomposePass : Pass<"bwta-btc-decompose"> {
   let options = [
     Option<"path", "path", "std::string", /*default=*/"\"auto\"",
            "auto (cost model), btc or int8 for every op without a path attribute">,
-    Option<"binaryPops", "binary-pops", "double", /*default=*/"15.5",
-           "binary AND-popcount tensor-core rate, peta bit-ops/s (H200 BGMMA)">,
+    Option<"binaryPops", "binary-pops", "double", /*default=*/"10.3",
+           "binary AND-popcount tensor-core rate of the plane GEMMs, peta "
+           "bit-ops/s (H200 mma.sync m16n8k256, which multi-plane layers run on)">,
     Option<"int8Pops", "int8-pops", "double", /*default=*/"1.93",
            "int8 tensor-core rate, peta ops/s (H200 IGMMA)">,
     Option<"bandwidthTBs", "bandwidth-tbs", "double", /*default=*/"4.3",
