@@ -16,12 +16,11 @@
 // CHECK-DAG: %[[SMEM:.*]] = arith.constant 65792 : i32
 // CHECK-DAG: %[[C3:.*]] = arith.constant 3 : index
 // CHECK-DAG: %[[C256:.*]] = arith.constant 256 : index
-// The quantizer: a warp per row, 2 warps per block (300 rows: blocks of 8
-// would leave SMs idle), 152 blocks over the 304 rows of whole 16-row tiles.
-// CHECK-DAG: %[[C64:.*]] = arith.constant 64 : index
-// CHECK-DAG: %[[C152:.*]] = arith.constant 152 : index
+// The quantizer: 64 threads per row (46 pieces of 16 levels), 4 rows per
+// block of 256 threads, 76 blocks over the 304 rows of whole 16-row tiles.
+// CHECK-DAG: %[[C76:.*]] = arith.constant 76 : index
 // CHECK: %[[LEVELS:.*]] = memref.alloc() : memref<223744xi8>
-// CHECK: gpu.launch_func @bwta_kernels::@quantize_levels blocks in (%[[C152]], {{[^)]*}}) threads in (%[[C64]], {{[^)]*}}) args(%{{.*}} : memref<216000xf32>, %[[LEVELS]] : memref<223744xi8>, %{{.*}} : memref<300xf32>, %{{.*}} : memref<300xi32>)
+// CHECK: gpu.launch_func @bwta_kernels::@quantize_levels blocks in (%[[C76]], {{[^)]*}}) threads in (%[[C256]], {{[^)]*}}) args(%{{.*}} : memref<216000xf32>, %[[LEVELS]] : memref<223744xi8>, %{{.*}} : memref<300xf32>, %{{.*}} : memref<300xi32>)
 // CHECK-DAG: %[[TILES:.*]] = memref.get_global @fc.weight.int8_tiles
 // CHECK-DAG: %[[SUMS:.*]] = memref.get_global @fc.weight.level_sum
 // CHECK: gpu.launch_func @bwta_kernels::@int8_linear blocks in (%[[C3]], %[[C3]], %{{.*}}) threads in (%[[C256]], %{{.*}}, %{{.*}}) dynamic_shared_memory_size %[[SMEM]] args(%[[LEVELS]] : memref<223744xi8>, %[[TILES]] : memref<223744xi8>, %{{.*}} : memref<300xf32>, %{{.*}} : memref<300xf32>, %{{.*}} : memref<300xi32>, %[[SUMS]] : memref<300xi32>, %{{.*}} : memref<300xf32>, %{{.*}} : memref<90000xf32>)
@@ -54,13 +53,23 @@ func.func @w4a8_rhs_zero_point(%x: tensor<64x512xf16>, %z: tensor<i32>) -> tenso
   return %y : tensor<64x25xf16>
 }
 
-// The quantizer: a warp per row, butterflies over the lanes (max/min of
-// the row, then its level sum), bytes stored 8 at a time.
+// The quantizer: butterflies over the lanes (min/max of the row), then
+// over the row's 2 warps in shared memory; levels from x · (1/s) with the
+// true division where the quotient is near a half-integer, 16 bytes stored
+// at a time.
 // CHECK-LABEL: gpu.func @quantize_levels(
+// CHECK-SAME: workgroup(%{{.*}} : memref<16xf32, #gpu.address_space<workgroup>>)
 // CHECK: gpu.shuffle  xor
 // CHECK: arith.minimumf
 // CHECK: arith.maximumf
-// CHECK: llvm.store %{{.*}}, %{{.*}} {alignment = 8 : i64} : vector<2xi32>, !llvm.ptr<1>
+// CHECK: gpu.barrier
+// CHECK: "rcp.rn.f32 $0, $1;"
+// CHECK: "mul.rn.f32 $0, $1, $2;"
+// CHECK: "cvt.pack.sat.u8.s32.b32 $0, $1, $2, $3;"
+// CHECK: scf.if %{{.*}} -> (i32, i32)
+// CHECK: } else {
+// CHECK: arith.divf
+// CHECK: llvm.store %{{.*}}, %{{.*}} {alignment = 16 : i64} : vector<4xi32>, !llvm.ptr<1>
 // The GEMM: clamped tiles, zero-filled K tiles past the end, stores under
 // m < M and n < N.
 // CHECK-LABEL: gpu.func @int8_linear(
@@ -82,12 +91,17 @@ func.func @w4a8_rhs_zero_point(%x: tensor<64x512xf16>, %z: tensor<i32>) -> tenso
 // CHECK-LABEL: gpu.func @int8_linear_{{[0-9]+}}(
 // CHECK: multiplicandAPtxType = #nvvm.mma_type<s8>, multiplicandBPtxType = #nvvm.mma_type<s8>
 
-// The PTX is one escaped string: quantize_levels rounds with cvt.rni and
-// stores 8 bytes at a time; the GEMM zero-fills through the cp.async
-// src-size in its loop, and its epilogue multiplies and adds with .rn.
+// The PTX is one escaped string: quantize_levels multiplies by the
+// reciprocal, falls back to div.rn and cvt.rni, stores 16 bytes at a time;
+// the GEMM zero-fills through the cp.async src-size in its loop, and its
+// epilogue multiplies and adds with .rn.
 // PTX: .entry quantize_levels(
+// PTX: rcp.rn.f32
+// PTX: mul.rn.f32
+// PTX: cvt.pack.sat.u8.s32.b32
+// PTX: div.rn.f32
 // PTX: cvt.rni.f32.f32
-// PTX: st.global.v2.b32
+// PTX: st.global.v4.b32
 // PTX: .entry int8_linear(
 // PTX: ldmatrix.sync.aligned.m8n8.x4.shared.b16
 // PTX: mma.sync.aligned.m16n8k32.row.col.s32.u8.s8.s32
