@@ -16,7 +16,8 @@
 #      -o OUT_DIR/bundles/NAME.bwtab
 #   4. OUT_DIR/bundles.tgz of OUT_DIR/bundles (constant weights compress well)
 # Environment: BWTA_OPT, BWTA_COMPILE (the tools; default: PATH, then
-# build/bin), BWTA_CHIP (sm_90a), BWTA_OPT_FLAGS (replaces step 2's passes).
+# build/bin), BWTA_CHIP (sm_90a), BWTA_OPT_FLAGS (replaces step 2's passes;
+# quoted as in a shell).
 # Stops at the first failing step and says which, with the tool's message.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,7 +25,10 @@ out=${1:-build-bench-bundles}
 shift || true
 chip=${BWTA_CHIP:-sm_90a}
 default_flags="-bwta-btc-decompose -bwta-pack-layout -cse -bwta-lower-to-gpu=chip=$chip"
-read -r -a flags <<< "${BWTA_OPT_FLAGS:-$default_flags}"
+# Shell-style quoting, so that one pass can take several options:
+# BWTA_OPT_FLAGS="... -bwta-lower-to-gpu='wgmma-min-m=0 split-k=2'".
+mapfile -t flags < <(python3 -c 'import shlex, sys; print("\n".join(shlex.split(sys.argv[1])))' \
+  "${BWTA_OPT_FLAGS:-$default_flags}")
 
 find_tool() { # NAME VARIABLE-VALUE
   if [[ -n "$2" ]]; then echo "$2"; return; fi
