@@ -325,8 +325,9 @@ Kernel buildGemv(OpBuilder &b, Location loc, StringRef name, const PlaneGemmSpec
     Value word = kb.add(kb.add(kb.mul(tile, kt * 16 * 8), kb.mul(kb.remu(xRow, 16), 8)), wordInRow);
     return loadInvariant(kb, wordPointer(kb, lhsPtr, kb.add(word, kb.mul(ktOf[u], 128))));
   };
-  // Sum `s` of this warp for term `term`, row r, column `col` of tile c,
-  // once per column: the lanes of t = 0 store what the column's lanes add.
+  // Sum `s` of this warp for term `term`, row r, column `col` of tile c:
+  // the lanes `offsets` apart add theirs (butterflies), then the `storer`
+  // lanes, one per column, store it for the warps' reduction.
   auto storePartial = [&](Value s, int64_t term, Value r, int64_t c, Value col,
                           ArrayRef<int64_t> offsets, Value storer) {
     for (int64_t offset : offsets)
@@ -342,7 +343,7 @@ Kernel buildGemv(OpBuilder &b, Location loc, StringRef name, const PlaneGemmSpec
     // the tile's 8 weight columns of one plane. K order is free for a dot
     // product, so lane (g, t) gives its own 4 weight words of the pair as
     // b0, b1 of two MMAs, and the A fragment takes the same K words of A
-    // rows g and g + 8: one shared 16-byte load per A row and pair.
+    // rows g and g + 8: one 16-byte load per A row and pair.
     const int64_t aRows = rows * pa, groups = llvm::divideCeil(aRows, int64_t(16));
     auto accIndex = [&](int64_t q, int64_t c, int64_t j) { return ((q * tiles + c) * pb + j) * 4; };
     SmallVector<Value> acc(groups * tiles * pb * 4, zero);
