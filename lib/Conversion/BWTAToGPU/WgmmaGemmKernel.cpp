@@ -35,6 +35,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "PlaneGemmEpilogue.h"
+#include "WgmmaCommon.h"
 
 #include "llvm/Support/FormatVariadic.h"
 
@@ -168,15 +169,10 @@ struct WgmmaBuilder {
                     int64_t(uint64_t(3) << 62);
     return arith::OrIOp::create(b(), loc(), start, c64(fixed));
   }
-  /// Inline PTX without results (the mbarrier operations: their NVVM ops
-  /// print other spellings across LLVM versions; these are the ones the
-  /// prototype ran).
+  /// Inline PTX without results (WgmmaCommon.h: the mbarrier operations'
+  /// NVVM ops print other spellings across LLVM versions).
   void ptx(StringRef text, ValueRange operands, StringRef constraints) {
-    LLVM::InlineAsmOp::create(b(), loc(), Type(), operands, text, constraints,
-                              /*has_side_effects=*/true, /*is_align_stack=*/false,
-                              LLVM::tailcallkind::TailCallKind::None,
-                              LLVM::AsmDialectAttr::get(b().getContext(), LLVM::AsmDialect::AD_ATT),
-                              /*operand_attrs=*/ArrayAttr());
+    ptxStatement(kb, text, operands, constraints);
   }
   void mbarrierInit(Value address, int64_t count) {
     ptx("mbarrier.init.shared::cta.b64 [$0], $1;", {address, kb.i32(count)}, "r,r,~{memory}");
@@ -188,11 +184,7 @@ struct WgmmaBuilder {
   void mbarrierArriveCopies(Value address) {
     ptx("cp.async.mbarrier.arrive.noinc.shared::cta.b64 [$0];", {address}, "r,~{memory}");
   }
-  void mbarrierWait(Value address, Value parity) {
-    ptx("{\n.reg .pred p;\nLAB_WAIT:\nmbarrier.try_wait.parity.shared::cta.b64 p, [$0], $1;\n"
-        "@!p bra LAB_WAIT;\n}",
-        {address, parity}, "r,r,~{memory}");
-  }
+  void mbarrierWait(Value address, Value parity) { mbarrierWaitParity(kb, address, parity); }
 };
 
 /// The 16-byte chunks one copying thread moves per stage: `threads` threads,
