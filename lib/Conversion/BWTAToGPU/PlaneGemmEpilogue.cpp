@@ -109,6 +109,21 @@ SideTerms gpu_kernels::loadSide(KernelBuilder &kb, Value row, int64_t rows,
   return {sum, param(zpKind, zeroPoint), param(scaleKind, scale), {}};
 }
 
+std::array<Value, 4> gpu_kernels::mmaAndPopc(KernelBuilder &kb, ArrayRef<Value> a,
+                                             ArrayRef<Value> b, ArrayRef<Value> c) {
+  Type i32 = kb.b.getI32Type();
+  auto resultType = LLVM::LLVMStructType::getLiteral(kb.b.getContext(), SmallVector<Type>(4, i32));
+  Value d = NVVM::MmaOp::create(
+      kb.b, kb.loc, resultType, ValueRange(a), ValueRange(b), ValueRange(c),
+      ArrayRef<int64_t>{16, 8, 256}, NVVM::MMAB1Op::and_popc, std::nullopt,
+      std::array<NVVM::MMATypes, 2>{NVVM::MMATypes::b1, NVVM::MMATypes::b1},
+      std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row, NVVM::MMALayout::col});
+  std::array<Value, 4> result;
+  for (int64_t e = 0; e < 4; ++e)
+    result[e] = LLVM::ExtractValueOp::create(kb.b, kb.loc, d, e);
+  return result;
+}
+
 int64_t gpu_kernels::planePairCoefficient(const EpilogueSpec &epi, int64_t i,
                                           int64_t j) {
   return wrapToInt32(epi.lhsType.getPlaneCoefficient(i) *

@@ -35,6 +35,12 @@ GemmArgs bindPlaneGemmArgs(mlir::gpu::GPUFuncOp func, const PlaneGemmSpec &spec,
 /// A shared-memory i32 buffer of `size` elements (partial sums).
 mlir::Value addSharedI32(mlir::gpu::GPUFuncOp func, int64_t size, mlir::Location loc);
 
+/// d = a·b + c of one `mma.sync m16n8k256 .row.col .b1 .and.popc` (s32
+/// accumulators): the fragments' registers in PTX order.
+std::array<mlir::Value, 4> mmaAndPopc(KernelBuilder &kb, llvm::ArrayRef<mlir::Value> a,
+                                      llvm::ArrayRef<mlir::Value> b,
+                                      llvm::ArrayRef<mlir::Value> c);
+
 /// `v` modulo 2^32 as a signed value: compile-time terms of the wrapping
 /// int32 epilogue.
 inline int64_t wrapToInt32(int64_t v) { return int32_t(uint32_t(uint64_t(v))); }

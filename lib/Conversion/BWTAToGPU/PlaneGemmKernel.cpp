@@ -65,7 +65,6 @@ Kernel gpu_kernels::buildPlaneGemmKernel(OpBuilder &b, Location loc,
     for (int64_t c = 0; c < wc; ++c)
       bBase[j].push_back(rowBase(rhsRow(kb.add(kb.mul(kb.add(tileN0, c), 8), g)), 8, nt, j));
 
-  Type i32 = b.getI32Type();
   auto accIndex = [&](int64_t r, int64_t c, int64_t i, int64_t j, int64_t e) {
     return (((r * wc + c) * pa + i) * pb + j) * 4 + e;
   };
@@ -94,23 +93,15 @@ Kernel gpu_kernels::buildPlaneGemmKernel(OpBuilder &b, Location loc,
             Value row = kb.add(bBase[j][c], bStep);
             bf[j].push_back({kb.load(args.rhs, row), kb.load(args.rhs, kb.add(row, 4))});
           }
-        auto resultType = LLVM::LLVMStructType::getLiteral(
-            b.getContext(), SmallVector<Type>(4, i32));
         SmallVector<Value> next(numAcc);
         for (int64_t r = 0; r < wr; ++r)
           for (int64_t c = 0; c < wc; ++c)
             for (int64_t i = 0; i < pa; ++i)
               for (int64_t j = 0; j < pb; ++j) {
-                ValueRange c4 = acc.slice(accIndex(r, c, i, j, 0), 4);
-                Value d = NVVM::MmaOp::create(
-                    b, loc, resultType, ValueRange(a[i][r]), ValueRange(bf[j][c]), c4,
-                    ArrayRef<int64_t>{16, 8, 256}, NVVM::MMAB1Op::and_popc,
-                    std::nullopt,
-                    std::array<NVVM::MMATypes, 2>{NVVM::MMATypes::b1, NVVM::MMATypes::b1},
-                    std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row,
-                                                   NVVM::MMALayout::col});
-                for (int64_t e = 0; e < 4; ++e)
-                  next[accIndex(r, c, i, j, e)] = LLVM::ExtractValueOp::create(b, loc, d, e);
+                int64_t at = accIndex(r, c, i, j, 0);
+                std::array<Value, 4> d = mmaAndPopc(kb, a[i][r], bf[j][c],
+                                                    SmallVector<Value>(acc.slice(at, 4)));
+                std::copy(d.begin(), d.end(), next.begin() + at);
               }
         scf::YieldOp::create(b, loc, next);
       });

@@ -352,8 +352,6 @@ Kernel buildGemv(OpBuilder &b, Location loc, StringRef name, const PlaneGemmSpec
     for (int64_t q = 0; q < groups; ++q)
       for (int64_t h = 0; h < 2; ++h)
         aRow[q][h] = kb.minu(kb.add(g, q * 16 + h * 8), aRows - 1);
-    Type i32 = b.getI32Type();
-    auto resultType = LLVM::LLVMStructType::getLiteral(b.getContext(), SmallVector<Type>(4, i32));
     for (int64_t u = 0; u < loads; ++u)
       for (int64_t q = 0; q < groups; ++q) {
         std::array<std::array<Value, 4>, 2> a;
@@ -366,14 +364,9 @@ Kernel buildGemv(OpBuilder &b, Location loc, StringRef name, const PlaneGemmSpec
             for (int64_t j = 0; j < pb; ++j) {
               std::array<Value, 2> fragB{w[c][j][u][2 * half], w[c][j][u][2 * half + 1]};
               int64_t at = accIndex(q, c, j);
-              Value d = NVVM::MmaOp::create(
-                  b, loc, resultType, ValueRange(fragA), ValueRange(fragB),
-                  ValueRange(ArrayRef<Value>(acc).slice(at, 4)), ArrayRef<int64_t>{16, 8, 256},
-                  NVVM::MMAB1Op::and_popc, std::nullopt,
-                  std::array<NVVM::MMATypes, 2>{NVVM::MMATypes::b1, NVVM::MMATypes::b1},
-                  std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row, NVVM::MMALayout::col});
-              for (int64_t e = 0; e < 4; ++e)
-                acc[at + e] = LLVM::ExtractValueOp::create(b, loc, d, e);
+              std::array<Value, 4> d =
+                  mmaAndPopc(kb, fragA, fragB, ArrayRef<Value>(acc).slice(at, 4));
+              std::copy(d.begin(), d.end(), acc.begin() + at);
             }
         }
       }
