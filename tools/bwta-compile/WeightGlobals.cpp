@@ -83,11 +83,13 @@ public:
     if (derive.getValue() == "int8_tiles" || derive.getValue() == "int8_wgmma_tiles" ||
         derive.getValue() == "level_sum")
       return readInt8Derived(global, weightType, *storage, derive.getValue());
+    if (derive.getValue() == "b1_wgmma_tiles")
+      return readB1WgmmaTiles(global, weightType, *storage);
     if (derive.getValue() != "plane_popcount")
       return fail() << "has bwta.derive = '" << derive.getValue()
                     << "', which bwta-compile does not know (it knows "
                        "'plane_popcount', 'int8_tiles', 'int8_wgmma_tiles', "
-                       "'level_sum')";
+                       "'b1_wgmma_tiles', 'level_sum')";
     return readPopcounts(global, weightType, *storage);
   }
 
@@ -137,6 +139,24 @@ private:
     value.layout = "plane_popcount";
     if (groupSize)
       value.layout += " group_size=" + std::to_string(*groupSize);
+    return value;
+  }
+
+  /// The packed planes as the b1 wgmma GEMM's weight tiles of 256 rows.
+  FailureOr<GlobalValue> readB1WgmmaTiles(memref::GlobalOp global,
+                                          RankedTensorType weightType,
+                                          ArrayRef<char> storage) {
+    std::optional<std::vector<char>> tiles = getB1WgmmaTiles(weightType, storage, 256);
+    if (!tiles)
+      return global.emitOpError()
+             << "derives b1 wgmma tiles from " << weightType
+             << ", which is not packed in K tiles of 8 lsb_first 32-bit words";
+    GlobalValue value;
+    value.bytes = std::move(*tiles);
+    value.elementType = IntegerType::get(global.getContext(), 32);
+    value.shape = {int64_t(value.bytes.size() / 4)};
+    value.dtype = runtime::DType::U32;
+    value.layout = "b1_wgmma_tiles block_rows=256 tile_bytes=32 swizzle=32";
     return value;
   }
 

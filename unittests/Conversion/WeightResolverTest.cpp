@@ -72,6 +72,14 @@ bool planeBit(QuantizedType type, int64_t level, unsigned plane) {
   return (level >> plane) & 1;
 }
 
+/// "tensor<AxBx...x" for `shape`, the start of a tensor type's text.
+std::string tensorPrefix(const std::vector<int64_t> &shape) {
+  std::string text = "tensor<";
+  for (int64_t size : shape)
+    text += std::to_string(size) + "x";
+  return text;
+}
+
 uint64_t readWord(const std::vector<char> &storage, unsigned word,
                   int64_t index) {
   uint64_t value = 0;
@@ -92,11 +100,8 @@ TEST_F(WeightResolverTest, PackedBitsFollowTheLayoutFormula) {
       for (const std::vector<int64_t> &shape : shapes) {
         auto element = cast<QuantizedType>(parseType(typeText, &context));
         unsigned planes = element.getNumPlanes();
-        std::string dims;
-        for (int64_t size : shape)
-          dims += std::to_string(size) + "x";
         std::string text =
-            "tensor<" + dims + typeText + ", #bwta.packed<planes = " +
+            tensorPrefix(shape) + typeText + ", #bwta.packed<planes = " +
             std::to_string(planes) + ", word = " + std::to_string(layout.word) +
             ", k_order = " + (layout.msbFirst ? "msb_first" : "lsb_first") +
             ", tile_rows = " + std::to_string(layout.tileRows) +
@@ -187,6 +192,55 @@ TEST_F(WeightResolverTest, PopcountsCountLevelBitsPerGroup) {
                   << "plane " << p << " group " << g << " row " << r;
             }
       }
+}
+
+TEST_F(WeightResolverTest, B1WgmmaTilesAreSwizzledRowBlocks) {
+  // Bit c of row r, plane p lands in the 32-byte row of its (row block,
+  // K tile, plane) chunk, its 16-byte half swapped in rows 4..7 of every 8;
+  // every other bit (padding rows, columns past K) is zero.
+  const char *types[] = {"!bwta.binary", "!bwta.ternary"};
+  const std::vector<int64_t> shapes[] = {{300, 700}, {17, 256}, {2, 9, 40}};
+  for (const char *typeText : types)
+    for (const std::vector<int64_t> &shape : shapes) {
+      auto element = cast<QuantizedType>(parseType(typeText, &context));
+      unsigned planes = element.getNumPlanes();
+      std::string text = tensorPrefix(shape) + typeText + ", #bwta.packed<planes = " +
+                         std::to_string(planes) + ", tile_rows = 8, tile_words = 8>>";
+      SCOPED_TRACE(text);
+      RankedTensorType type = parse(text);
+      int64_t k = shape.back(), rows = type.getNumElements() / k;
+      std::vector<int64_t> levels;
+      std::vector<char> bytes = randomLevels(element, rows * k, levels);
+      SafetensorsTensor tensor{getWeightDtype(element), shape, bytes.data(), bytes.size()};
+      std::vector<char> storage = getWeightStorage(type, tensor);
+      const int64_t blockRows = 64, kTiles = (k + 255) / 256;
+      std::optional<std::vector<char>> tiles = getB1WgmmaTiles(type, storage, blockRows);
+      ASSERT_TRUE(tiles);
+      int64_t blocks = (rows + blockRows - 1) / blockRows;
+      ASSERT_EQ(tiles->size(), size_t(blocks * kTiles * planes * blockRows * 32));
+      int64_t setBits = 0;
+      for (unsigned p = 0; p < planes; ++p)
+        for (int64_t r = 0; r < rows; ++r)
+          for (int64_t c = 0; c < k; ++c) {
+            int64_t inBlock = r % blockRows, inTile = c % 256;
+            int64_t half = (inTile / 128) ^ (inBlock >> 2 & 1);
+            int64_t byte = (((r / blockRows * kTiles + c / 256) * planes + p) * blockRows +
+                            inBlock) * 32 + half * 16 + inTile % 128 / 8;
+            bool want = planeBit(element, levels[r * k + c], p);
+            setBits += want;
+            ASSERT_EQ(((*tiles)[byte] >> (c % 8)) & 1, int(want))
+                << "plane " << p << " row " << r << " k " << c;
+          }
+      int64_t total = 0;
+      for (char byte : *tiles)
+        total += llvm::popcount(uint8_t(byte));
+      EXPECT_EQ(total, setBits);
+    }
+  // Unpacked, or packed in other tiles: refused.
+  std::vector<char> storage(4 * 64 * 4);
+  EXPECT_FALSE(getB1WgmmaTiles(parse("tensor<4x64x!bwta.binary>"), storage, 256));
+  EXPECT_FALSE(getB1WgmmaTiles(
+      parse("tensor<4x64x!bwta.binary, #bwta.packed<planes = 1, tile_words = 2>>"), storage, 256));
 }
 
 TEST_F(WeightResolverTest, PopcountsRefuseWhatTheOpVerifierRefuses) {

@@ -141,9 +141,19 @@ def ConvertBWTAToGPUPass : Pass<"bwta-lower-to-gpu", "::mlir::ModuleOp"> {
            "twice as slow on the H200, bench/RESULTS.md)">,
     Option<"wgmmaSpecialized", "wgmma-specialized", "bool", /*default=*/"true",
            "let the BWTA wgmma kernel take its persistent warp-specialized "
-           "128x256 configuration where ceil(M/128)*ceil(N/256) >= 924 "
-           "(about 7 rounds of tiles: faster there on the H200, slower "
-           "below; bench/RESULTS.md)">,
+           "configuration (a producer warp) where it has at least "
+           "wgmma-specialized-min-tiles output tiles (faster there on the "
+           "H200, slower below; bench/RESULTS.md)">,
+    Option<"wgmmaSpecializedMinTiles", "wgmma-specialized-min-tiles", "int64_t",
+           /*default=*/"-1",
+           "fewest output tiles (128 x wgmma-specialized-n) for the "
+           "warp-specialized configuration; -1 picks the measured default "
+           "(512 tiles of 128x128, 924 of 128x256)">,
+    Option<"wgmmaSpecializedN", "wgmma-specialized-n", "int64_t",
+           /*default=*/"128",
+           "tile width of the warp-specialized configuration: 128 (two "
+           "blocks per SM; f16 outputs, else the pipelined kernel) or 256 "
+           "(one block per SM)">,
     Option<"quantizeWarpMinM", "quantize-warp-min-m", "int64_t",
            /*default=*/"-1",
            "smallest M (rows) an activation quantizer packs with a warp per "

@@ -81,6 +81,17 @@ std::optional<std::vector<char>> getInt8WgmmaTiles(mlir::RankedTensorType type,
                                                    llvm::ArrayRef<char> storage,
                                                    int64_t blockRows);
 
+/// The packed bit planes of a weight of `type` (lsb_first 32-bit words in K
+/// tiles of 8 words, storage from getWeightStorage) in the b1 wgmma GEMM's layout
+/// (`bwta.derive = "b1_wgmma_tiles"`): [⌈rows/R⌉][KT][P][R][32 B] with R =
+/// `blockRows`, each (row block, K tile, plane) chunk 32-byte swizzled (the
+/// 16-byte half c of row r at r·32 + ((c ^ (r >> 2 & 1)) << 4)), zero rows
+/// as padding; one bulk copy moves a chunk into shared memory as wgmma reads
+/// it. nullopt if `type` is not packed that way.
+std::optional<std::vector<char>> getB1WgmmaTiles(mlir::RankedTensorType type,
+                                                 llvm::ArrayRef<char> storage,
+                                                 int64_t blockRows);
+
 /// Σ_k of each row's levels (`bwta.derive = "level_sum"`), i32 [rows...],
 /// for an unpacked quantized weight; nullopt otherwise.
 std::optional<std::vector<int32_t>> getLevelSums(mlir::RankedTensorType type,

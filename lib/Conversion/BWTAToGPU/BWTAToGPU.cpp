@@ -245,6 +245,8 @@ struct ConvertBWTAToGPUPass
   }
 
   bool wgmmaSpecializedAllowed() const { return wgmmaSpecialized; }
+  int64_t wgmmaSpecializedTiles() const { return wgmmaSpecializedMinTiles; }
+  int64_t wgmmaSpecializedWidth() const { return wgmmaSpecializedN; }
 
   /// Warps per row of such a quantizer (0: by M).
   int64_t quantizeRowWarps() const { return quantizeWarpsPerRow; }
@@ -372,6 +374,11 @@ FailureOr<Value> HostLowering::buffer(Operation *user, Value value) {
   auto it = buffers.find(value);
   if (it != buffers.end())
     return it->second;
+  // A weight becomes a global where it is first read as stored: weights
+  // that only GEMMs with derived layouts read (int8 tiles, b1 wgmma tiles)
+  // have no global of their own.
+  if (auto weight = root(value).getDefiningOp<WeightOp>())
+    return weightGlobal(weight, "");
   InFlightDiagnostic diag = user->emitOpError()
                             << "bwta-lower-to-gpu: operand is computed by ";
   if (Operation *def = value.getDefiningOp())
@@ -479,12 +486,8 @@ void HostLowering::launchInto(const Kernel &kernel, SmallVector<Value> args,
   buffers[result] = out;
 }
 
-LogicalResult HostLowering::lowerWeight(WeightOp op) {
-  // Int8-path GEMMs read globals derived from the weight, not its levels.
-  if (readOnlyByInt8Matmuls(op.getResult(), /*operand=*/1))
-    return success();
-  buffers[op.getResult()] = weightGlobal(op, "");
-  return success();
+LogicalResult HostLowering::lowerWeight(WeightOp) {
+  return success(); // a global once read (buffer)
 }
 
 LogicalResult HostLowering::lowerQuantize(QuantizeOp op, linalg::LinalgOp producer) {
@@ -516,9 +519,12 @@ LogicalResult HostLowering::lowerQuantize(QuantizeOp op, linalg::LinalgOp produc
   spec.producer = producer;
   spec.warpRowsMinM = pass.quantizeWarpRowsMinM();
   spec.fixedWarpsPerRow = pass.quantizeRowWarps();
-  spec.notNegative = onlyWgmmaReads(op.getResult());
-  if (spec.notNegative)
+  // The wgmma GEMM reads p, ¬n in wgmma tiles of 128 rows.
+  spec.notNegative = spec.wgmmaTiles = onlyWgmmaReads(op.getResult());
+  if (spec.notNegative) {
+    spec.tileRows = 128;
     notNegative.insert(op.getResult());
+  }
   SmallVector<Value> args, inputs{op.getInput()};
   if (producer)
     inputs = llvm::map_to_vector(linalgKernelReads(producer),
@@ -615,6 +621,9 @@ LogicalResult HostLowering::lowerEpilogue(BTCEpilogueOp op) {
   // inputs in place of the lhs side (planes, popcounts, scale, zero point).
   auto quantizer = quantizedInGemv.find(root(matmul.getLhs()));
   bool quantizing = quantizer != quantizedInGemv.end();
+  // The wgmma GEMM reads the quantizer's p, ¬n and the weight's b1 wgmma
+  // tiles (derived at compile time).
+  bool wgmma = !quantizing && notNegative.contains(root(matmul.getLhs()));
   SmallVector<Value> args, operands;
   if (quantizing)
     args.append(quantizer->second.inputs);
@@ -623,7 +632,8 @@ LogicalResult HostLowering::lowerEpilogue(BTCEpilogueOp op) {
       operands.push_back(value);
   };
   lhsSide(matmul.getLhs());
-  operands.push_back(matmul.getRhs());
+  if (!wgmma)
+    operands.push_back(matmul.getRhs());
   lhsSide(op.getLhsPopcount());
   operands.push_back(op.getRhsPopcount());
   lhsSide(op.getLhsScale());
@@ -639,16 +649,24 @@ LogicalResult HostLowering::lowerEpilogue(BTCEpilogueOp op) {
       return failure();
     args.push_back(*buf);
   }
+  if (wgmma) {
+    int64_t words = wgmmaGemmRhsWords(spec);
+    auto weight = root(matmul.getRhs()).getDefiningOp<WeightOp>();
+    args.insert(args.begin() + 1,
+                weightGlobal(weight, "b1_wgmma_tiles",
+                             MemRefType::get({words}, host->getI32Type())));
+  }
   Kernel kernel;
   if (quantizing)
     kernel = addKernel([&](OpBuilder &b) {
       return buildQuantizingGemvKernel(b, op.getLoc(), "linear", spec, quantizer->second.spec,
                                        pass.gemvRowsPerBlock(), pass.gemvDot());
     });
-  else if (notNegative.contains(root(matmul.getLhs()))) // packed p, ¬n for it
+  else if (wgmma)
     kernel = addKernel([&](OpBuilder &b) {
       return buildWgmmaGemmKernel(b, op.getLoc(), "linear", spec,
-                                  pass.wgmmaSpecializedAllowed());
+                                  pass.wgmmaSpecializedAllowed(), pass.wgmmaSpecializedTiles(),
+                                  pass.wgmmaSpecializedWidth());
     });
   else
     kernel = addGemmKernel(op.getLoc(), "linear", spec);
@@ -1004,6 +1022,8 @@ LogicalResult HostLowering::lowerOp(Operation *op) {
         if (!getPackedLayout(split.getInput().getType()))
           return split.emitOpError() << "bwta-lower-to-gpu: operands must be "
                                         "packed (run bwta-pack-layout first)";
+        if (root(split.getInput()).getDefiningOp<WeightOp>())
+          return success(); // the weight's global where it is read
         FailureOr<Value> input = buffer(split, split.getInput());
         if (failed(input))
           return failure();

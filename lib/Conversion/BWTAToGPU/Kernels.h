@@ -157,22 +157,30 @@ Kernel buildQuantizingGemvKernel(mlir::OpBuilder &b, mlir::Location loc,
                                  int64_t rowsPerBlock, GemvDot dot);
 
 /// The BWTA linear layer (ternary activations × binary weights, per-row
-/// activation scales, no zero points, batch 1) on sm_90a: wgmma
-/// m64n128k256 b1 AND-popcount from shared memory, 128×128 output tiles
-/// per block of two warpgroups, a 6-stage cp.async pipeline (32-byte
-/// swizzle), the epilogue parameters staged in shared memory and the
-/// output tile written with coalesced 16-byte stores.
+/// activation scales, no zero points, batch 1, the rhs a weight) on
+/// sm_90a: wgmma m64nBNk256 b1 AND-popcount from shared memory, 128 × BN
+/// output tiles per block of two warpgroups, stages moved by bulk copies
+/// (WgmmaGemmKernel.cpp), the epilogue parameters staged in shared memory
+/// and the output tile written with coalesced 16-byte stores.
 ///
-/// Arguments as buildPlaneGemmKernel with an epilogue, except that lhs
-/// plane 1 must hold q = ¬n on the valid K bits (QuantizePackSpec::
-/// notNegative; its popcounts are still those of n): both planes then
+/// Arguments as buildPlaneGemmKernel with an epilogue, except that the lhs
+/// is in wgmma tiles (QuantizePackSpec::wgmmaTiles) with plane 1 holding
+/// q = ¬n on the valid K bits (QuantizePackSpec::notNegative; its
+/// popcounts are still those of n), and the rhs is the weight's
+/// `b1_wgmma_tiles` (getB1WgmmaTiles, 256-row blocks): both planes
 /// accumulate into one S = Σ popc(p∧b) + popc(q∧b), and
 /// dot = 2(S − popc(b)) − (popc(p) − popc(n)).
 bool wgmmaGemmApplies(const PlaneGemmSpec &spec);
-/// `specialized`: allow the warp-specialized 128×256 configuration.
+/// The words of its lhs (wgmma tiles of 128 rows) and rhs (256 rows).
+int64_t wgmmaGemmLhsWords(const PlaneGemmSpec &spec);
+int64_t wgmmaGemmRhsWords(const PlaneGemmSpec &spec);
+/// `specialized`: allow the warp-specialized configuration with 128 ×
+/// `specializedN` tiles (128: two blocks per SM; 256: one), from
+/// `specializedMinTiles` such tiles on (< 0: the measured default).
 Kernel buildWgmmaGemmKernel(mlir::OpBuilder &b, mlir::Location loc,
                             llvm::StringRef name, const PlaneGemmSpec &spec,
-                            bool specialized);
+                            bool specialized, int64_t specializedMinTiles = -1,
+                            int64_t specializedN = 128);
 
 /// Dynamic per-row quantization of a [rows, K] float tensor (f32, f16 or
 /// bf16) into packed planes [P][RT][KT][R][8] (R = 16 for a GEMM lhs, 8 for
@@ -196,6 +204,9 @@ struct QuantizePackSpec {
   /// real rows (padding stays 0) for the wgmma GEMM; the popcounts written
   /// are still those of p and n.
   bool notNegative = false;
+  /// The planes in wgmma tiles (PackedRowLayout) of tileRows = 128 rows:
+  /// what the b1 wgmma GEMM copies into shared memory as is.
+  bool wgmmaTiles = false;
   /// Smallest M quantized with a warp per row (< 0: never); rows of fused
   /// producers, and rows too long for shared memory, always take a block.
   int64_t warpRowsMinM = -1;

@@ -251,7 +251,7 @@ Kernel gpu_kernels::buildQuantizePackKernel(OpBuilder &b, Location loc,
   unsigned inputs = spec.producer ? producerInputs.size() : 1;
   Value x = func.getArgument(0);
   PackedRowLayout layout{func.getArgument(inputs), spec.rowTiles(), spec.kTiles(),
-                         spec.tileRows};
+                         spec.tileRows, spec.planes(), spec.wgmmaTiles};
   RowParams params{func.getArgument(inputs + 1), func.getArgument(inputs + 2),
                    spec.asymmetric() ? func.getArgument(inputs + 3) : Value()};
   SmallVector<Value> inputArgs(func.getArguments().take_front(inputs));

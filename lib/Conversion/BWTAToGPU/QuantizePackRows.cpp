@@ -645,7 +645,7 @@ public:
                                  Value &keptSum) override {
     OpBuilder &b = kb.b;
     Location loc = kb.loc;
-    const int64_t k = spec.k, tileRows = layout.tileRows;
+    const int64_t k = spec.k;
     const bool half = eltBytes == 2;
     // p = [x > Δ], n = [x < −Δ]. For f16 x, x > Δ ⟺ x ≥ Δh, the least f16
     // above Δ (Δ rounded toward zero, then the next f16: Δ ≥ 0), and
@@ -768,7 +768,7 @@ public:
         counts[p] = kb.add(counts[p], popc(kb, planes[p]));
         Value y = prmt(kb, planes[p], shuffleXor(kb, planes[p], 2), selectA);
         Value word = prmt(kb, y, shuffleXor(kb, y, 1), selectB);
-        Value offset = kb.add(wordBase[p], kb.mul(g, 32 * tileRows));
+        Value offset = kb.add(wordBase[p], kb.mul(g, 4 * layout.kTileStride()));
         auto store = [&] { kb.store(word, layout.words, offset); };
         if (tiles < 4)
           kb.ifThen(kb.ult(r, tiles), store);
@@ -882,10 +882,18 @@ private:
 } // namespace
 
 Value PackedRowLayout::offset(KernelBuilder &kb, Value row, int64_t plane, Value word) const {
+  Value inRow = kb.remu(row, tileRows), inTile = kb.remu(word, 8);
+  if (wgmmaTiles) {
+    Value tile = kb.add(kb.mul(kb.add(kb.mul(kb.divu(row, tileRows), kTiles), kb.divu(word, 8)),
+                               planes),
+                        plane);
+    Value swapped = arith::XOrIOp::create(kb.b, kb.loc, inTile,
+                                          kb.mul(kb.remu(kb.divu(inRow, 4), 2), 4));
+    return kb.add(kb.mul(tile, tileRows * 8), kb.add(kb.mul(inRow, 8), swapped));
+  }
   Value tile = kb.add(kb.mul(kb.add(kb.divu(row, tileRows), plane * rowTiles), kTiles),
                       kb.divu(word, 8));
-  return kb.add(kb.mul(tile, tileRows * 8),
-                kb.add(kb.mul(kb.remu(row, tileRows), 8), kb.remu(word, 8)));
+  return kb.add(kb.mul(tile, tileRows * 8), kb.add(kb.mul(inRow, 8), inTile));
 }
 
 int64_t gpu_kernels::warpRowCopyBytes(const QuantizePackSpec &spec) {

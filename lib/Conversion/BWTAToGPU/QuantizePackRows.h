@@ -71,10 +71,18 @@ public:
   virtual void finishRow() = 0;
 };
 
-/// Where the words of a quantize_pack kernel go.
+/// Where the words of a quantize_pack kernel go: [P][RT][KT][R][8], or in
+/// wgmma tiles (QuantizePackSpec::wgmmaTiles) [RT][KT][P][R][8] with the
+/// 16-byte halves of row r swapped when r & 4 — the 32-byte swizzle of the
+/// b1 wgmma GEMM, which copies a K tile of a row block, all planes, as one
+/// contiguous chunk.
 struct PackedRowLayout {
-  mlir::Value words; // the packed planes [P][RT][KT][R][8]
+  mlir::Value words;
   int64_t rowTiles, kTiles, tileRows;
+  int64_t planes = 1;
+  bool wgmmaTiles = false;
+  /// Words from K tile j of a row to K tile j + 1.
+  int64_t kTileStride() const { return (wgmmaTiles ? planes : 1) * tileRows * 8; }
   /// Offset in `words` of word `word` (index) of plane `plane` of `row`.
   mlir::Value offset(KernelBuilder &kb, mlir::Value row, int64_t plane,
                      mlir::Value word) const;

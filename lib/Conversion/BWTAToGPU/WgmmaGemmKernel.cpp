@@ -5,20 +5,28 @@
 // rows 64w..64w+63 with one m64nBN accumulator. Per K tile of 256 bits, both
 // activation planes p and q = ¬n are multiplied by the same weight tile into
 // that one accumulator, straight from shared memory.
-//   pipelined (BN = 128, 2 blocks per SM): every thread copies, a 6-slot
-//     cp.async pipeline 4 K tiles ahead, a block barrier per K tile;
-//   specialized (BN = 256, 1 block per SM, persistent): a producer
-//     warpgroup copies into 8 slots (5 for f32 outputs) and hands each over
-//     with an mbarrier (cp.async.mbarrier.arrive), the consumers give slots
-//     back with another. The loop is bound by the cp.async fill and the
-//     shared-memory traffic, not by the BGMMAs: the larger tile moves a
-//     third fewer bytes, and consumers with no copies in flight keep the
-//     tensor cores fed. With one block per SM nothing else hides a tile's
-//     prologue and epilogue, so the grid is one block per SM walking the
-//     tiles: the producers fill the next tile's slots while the consumers
-//     finish this one, the epilogue parameters load during the mainloop,
-//     and the output rows leave through bulk async copies (cp.async.bulk)
-//     that drain while the next tile runs (bench/proto/FINDINGS.md, "Port").
+//
+// Both operands arrive in wgmma tiles: the activation quantizer writes p, q
+// as [⌈M/128⌉][KT][2][128][32 B] (QuantizePackSpec::wgmmaTiles) and the
+// weights are derived at compile time as [⌈N/256⌉][KT][256][32 B]
+// (`b1_wgmma_tiles`), both already 32-byte swizzled, so a stage is two
+// bulk copies (cp.async.bulk ... mbarrier::complete_tx) issued by one
+// thread, as in the int8 path's GEMM (WgmmaInt8GemmKernel.cpp); no thread
+// spends issue slots or registers on copies.
+//   pipelined (BN = 128): thread 0 keeps S slots S − 2 K tiles ahead,
+//     full[slot] mbarriers, a block barrier per K tile; S = 6 with 2 blocks
+//     per SM, up to 16 where the grid has one block per SM;
+//   specialized (BN = 256, 1 block per SM, persistent): a producer warp
+//     fills 8 slots (5 for f32 outputs), the consumers give slots back
+//     through empty[slot] mbarriers. With one block per SM nothing else
+//     hides a tile's prologue and epilogue, so the grid is one block per SM
+//     walking the tiles: the producer fills the next tile's slots while the
+//     consumers finish this one, the epilogue parameters load during the
+//     mainloop, and the output rows leave through bulk async copies
+//     (cp.async.bulk) that drain while the next tile runs
+//     (bench/proto/FINDINGS.md, "Port").
+// Both wait for the previous kernel (griddepcontrol.wait) only after the
+// first stages' weight copies are issued.
 //
 // Shared memory (dynamic; its base rounded up to 1 KiB):
 //   slot s at s·STAGE: A plane p [128 rows][32 B], A plane q, then
@@ -31,7 +39,7 @@
 //   then the epilogue parameters (xsum, sx per row; popc(b), sw, bias per
 //     column; pipelined: loaded before the mainloop; specialized: loaded
 //     into registers at the start of a tile, stored after its mainloop),
-//     then the specialized loop's mbarriers (full[slots], empty[slots]).
+//     then the mbarriers full[slots] (and, specialized, empty[slots]).
 //
 //===----------------------------------------------------------------------===//
 #include "PlaneGemmEpilogue.h"
@@ -50,29 +58,36 @@ constexpr int64_t kBlockM = 128;    // 64 rows per warpgroup
 constexpr int64_t kRowBytes = 32;   // one K tile (256 bits) of a row
 constexpr int64_t kPlaneBytes = kBlockM * kRowBytes;
 constexpr int64_t kBOffset = 2 * kPlaneBytes;
+constexpr int64_t kABytes = kBOffset;         // one A stage: both planes
+constexpr int64_t kBBlockRows = 256;          // rows of a weight tile block
 constexpr int64_t kAlign = 1024; // the swizzle repeats every 256 B; slack for the base
 constexpr int64_t kSms = 132;    // H200: the specialized kernel's persistent grid
-// The specialized kernel wins in whole layers from about 7 rounds of 128 ×
-// 256 tiles on: H200, 1024 and 2752 tiles 2-6 % faster, 256 and 688 tiles
-// 1-3 % slower than the pipelined kernel (bench/proto/FINDINGS.md, "Port").
-constexpr int64_t kMinSpecializedTiles = 7 * kSms;
+// Where the specialized kernel wins in whole layers (H200, bench/RESULTS.md
+// 2026-11-23): with 128 × 128 tiles from 512 of them (M = 2048 at N = 4096:
+// 3-5 % faster; 128-344 tiles, M = 512, 2-9 % slower); with 128 × 256
+// tiles from about 7 rounds (bench/proto/FINDINGS.md, "Port").
+constexpr int64_t kMinSpecializedTiles128 = 512;
+constexpr int64_t kMinSpecializedTiles256 = 7 * kSms;
 constexpr int64_t kMaxShared = 232448; // 227 KiB: sm_90's dynamic shared memory per block
+constexpr int64_t kMaxSharedPerSm = 233472; // 228 KiB per SM (1 KiB per block reserved)
 
 struct Config {
   int64_t blockN;       // wgmma n = columns per block
   int64_t stages;       // shared-memory slots
-  int64_t producers;    // threads that only copy (0: the consumers copy)
+  bool specialized;     // a producer warp, persistent (else thread 0 copies)
   int64_t elementBytes; // of the output (specialized: its own tile buffer)
+  int64_t blocksPerSm = 2;
 
-  int64_t threads() const { return kConsumers + producers; }
-  int64_t stageBytes() const { return kBOffset + blockN * kRowBytes; }
+  int64_t threads() const { return kConsumers + (specialized ? 32 : 0); }
+  int64_t bBytes() const { return blockN * kRowBytes; }
+  int64_t stageBytes() const { return kBOffset + bBytes(); }
   int64_t tilePitch() const { return blockN + 8; } // output tile row, elements
-  // Pipelined: the output tile reuses the slots. Specialized: the producers
-  // fill the slots with the next tile's K tiles while the consumers store
+  // Pipelined: the output tile reuses the slots. Specialized: the producer
+  // fills the slots with the next tile's K tiles while the consumers store
   // this one, so the output tile follows the slots.
-  int64_t tile() const { return producers ? stages * stageBytes() : 0; }
+  int64_t tile() const { return specialized ? stages * stageBytes() : 0; }
   int64_t mainBytes() const {
-    if (producers)
+    if (specialized)
       return tile() + kBlockM * tilePitch() * elementBytes;
     return std::max(stages * stageBytes(), kBlockM * tilePitch() * 4);
   }
@@ -85,18 +100,29 @@ struct Config {
   int64_t bias() const { return sw() + 4 * blockN; }
   int64_t full() const { return bias() + 4 * blockN; }
   int64_t empty() const { return full() + 8 * stages; }
-  int64_t sharedBytes() const {
-    return kAlign + (producers ? empty() + 8 * stages : full());
-  }
+  int64_t sharedBytes() const { return kAlign + empty() + (specialized ? 8 * stages : 0); }
 };
 
-Config pipelinedConfig() { return {128, 6, 0, 4}; }
-/// 128 × 256 tiles, one producer warpgroup, as many slots (up to 8) as fit
-/// beside the output tile: 8 for f16, 5 for f32.
-Config specializedConfig(int64_t elementBytes) {
-  Config c{256, 8, 128, elementBytes};
-  while (c.sharedBytes() > kMaxShared)
+/// 128 × 128 tiles; 6 slots where two blocks share an SM, else as many as
+/// fit (up to 16): with one block per SM (M ≤ 512 at N = 4096) the loop
+/// waits on DRAM latency, and more stages keep more bytes in flight.
+Config pipelinedConfig(int64_t tiles) {
+  Config c{128, 6, false, 4};
+  if (tiles <= kSms)
+    while (c.stages < 16 && Config{128, c.stages + 1, false, 4}.sharedBytes() <= kMaxShared)
+      ++c.stages;
+  return c;
+}
+/// 128 × 256 tiles and one block per SM, or 128 × 128 tiles and two; one
+/// producer warp; as many slots (up to 8) as fit beside the output tile.
+/// nullopt where fewer than 4 fit (128 × 128 tiles with f32 outputs).
+std::optional<Config> specializedConfig(int64_t blockN, int64_t elementBytes) {
+  Config c{blockN, 8, true, elementBytes, blockN == 256 ? 1 : 2};
+  const int64_t limit = c.blocksPerSm == 1 ? kMaxShared : kMaxSharedPerSm / 2 - 1024;
+  while (c.sharedBytes() > limit)
     --c.stages;
+  if (c.stages < 4)
+    return std::nullopt;
   return c;
 }
 
@@ -180,58 +206,14 @@ struct WgmmaBuilder {
   void mbarrierArrive(Value address) {
     ptx("mbarrier.arrive.shared::cta.b64 _, [$0];", {address}, "r,~{memory}");
   }
-  /// Arrives once this thread's earlier cp.async copies have landed.
-  void mbarrierArriveCopies(Value address) {
-    ptx("cp.async.mbarrier.arrive.noinc.shared::cta.b64 [$0];", {address}, "r,~{memory}");
-  }
   void mbarrierWait(Value address, Value parity) { mbarrierWaitParity(kb, address, parity); }
 };
-
-/// The 16-byte chunks one copying thread moves per stage: `threads` threads,
-/// this one `u`. A: 512 chunks (2 planes × 8 row tiles × 16 rows × 2), B:
-/// 2·blockN. Consecutive threads read consecutive global bytes. Row and
-/// column tiles past the operand are clamped: they only feed outputs that
-/// are never stored.
-struct Copies {
-  SmallVector<Value> aSource, bSource; // i64 byte offsets at K tile 0
-  SmallVector<Value> aDest, bDest;     // i32 offsets in a slot
-};
-
-Copies planCopies(WgmmaBuilder &wb, const Config &cfg, const PlaneGemmSpec &spec, Value u,
-                  int64_t threads, Value mBlock, Value nBlock) {
-  KernelBuilder &kb = wb.kb;
-  const int64_t kTiles = spec.kTiles();
-  const int64_t lhsTiles = spec.lhsRowTiles(), rhsTiles = spec.rhsRowTiles();
-  Copies c;
-  Value chunk = wb.andC(u, 1);
-  Value aRow = wb.andC(wb.shr(u, 1), 15), bRow = wb.andC(wb.shr(u, 1), 7);
-  Value aInRow = wb.toI64(kb.add(kb.mul(aRow, kRowBytes), wb.shl(chunk, 4)));
-  Value bInRow = wb.toI64(kb.add(kb.mul(bRow, kRowBytes), wb.shl(chunk, 4)));
-  for (int64_t i = 0; i < 2 * kPlaneBytes / 16 / threads; ++i) {
-    int64_t segment = threads / 32 * i; // + u / 32
-    int64_t plane = segment / 8;
-    Value tile = kb.add(wb.shr(u, 5), kb.i32(segment % 8));
-    Value row = kb.minu(kb.add(kb.mul(mBlock, kBlockM / 16), tile), lhsTiles - 1);
-    c.aSource.push_back(kb.add(
-        kb.mul(wb.toI64(kb.add(row, kb.i32(plane * lhsTiles))), kTiles * 16 * kRowBytes), aInRow));
-    c.aDest.push_back(kb.add(wb.swizzle(kb.add(kb.mul(tile, 16), aRow), chunk),
-                             kb.i32(plane * kPlaneBytes)));
-  }
-  for (int64_t i = 0; i < cfg.blockN * kRowBytes / 16 / threads; ++i) {
-    Value tile = kb.add(wb.shr(u, 4), kb.i32(threads / 16 * i));
-    Value col = kb.minu(kb.add(kb.mul(nBlock, cfg.blockN / 8), tile), rhsTiles - 1);
-    c.bSource.push_back(kb.add(kb.mul(wb.toI64(col), kTiles * 8 * kRowBytes), bInRow));
-    c.bDest.push_back(
-        kb.add(wb.swizzle(kb.add(kb.mul(tile, 8), bRow), chunk), kb.i32(kBOffset)));
-  }
-  return c;
-}
 
 } // namespace
 
 bool gpu_kernels::wgmmaGemmApplies(const PlaneGemmSpec &spec) {
   const std::optional<EpilogueSpec> &e = spec.epilogue;
-  if (!e || spec.batch != 1 || spec.lhsPlanes != 2 || spec.rhsPlanes != 1)
+  if (!e || spec.batch != 1 || spec.lhsPlanes != 2 || spec.rhsPlanes != 1 || !spec.rhsIsWeight)
     return false;
   // x = p − n (ternary) and w = 2b − 1 (binary): dot = 2(Ppb − Pnb) − Σx.
   QuantizedType x = e->lhsType, w = e->rhsType;
@@ -244,31 +226,54 @@ bool gpu_kernels::wgmmaGemmApplies(const PlaneGemmSpec &spec) {
          (e->outType.isF16() || e->outType.isF32());
 }
 
+int64_t gpu_kernels::wgmmaGemmLhsWords(const PlaneGemmSpec &spec) {
+  return llvm::divideCeil(spec.m, kBlockM) * spec.kTiles() * kABytes / 4;
+}
+
+int64_t gpu_kernels::wgmmaGemmRhsWords(const PlaneGemmSpec &spec) {
+  return llvm::divideCeil(spec.n, kBBlockRows) * spec.kTiles() * kBBlockRows * kRowBytes / 4;
+}
+
 Kernel gpu_kernels::buildWgmmaGemmKernel(OpBuilder &b, Location loc,
                                          StringRef name,
                                          const PlaneGemmSpec &spec,
-                                         bool specialized) {
+                                         bool specialized, int64_t specializedMinTiles,
+                                         int64_t specializedN) {
   assert(wgmmaGemmApplies(spec) && "not a BWTA linear layer");
   const EpilogueSpec &epi = *spec.epilogue;
   const int64_t m = spec.m, n = spec.n, kTiles = spec.kTiles();
   const bool half = epi.outType.isF16();
   const int64_t elementBytes = half ? 2 : 4;
   const int64_t tilesM = llvm::divideCeilSigned(m, kBlockM);
-  const bool useSpecialized =
-      specialized && tilesM * llvm::divideCeilSigned(n, int64_t(256)) >= kMinSpecializedTiles;
-  const Config cfg = useSpecialized ? specializedConfig(elementBytes) : pipelinedConfig();
+  const int64_t specializedWidth = specializedN == 256 ? 256 : 128;
+  const int64_t minTiles = specializedMinTiles >= 0      ? specializedMinTiles
+                           : specializedWidth == 128 ? kMinSpecializedTiles128
+                                                     : kMinSpecializedTiles256;
+  std::optional<Config> specializedCfg;
+  if (specialized && tilesM * llvm::divideCeilSigned(n, specializedWidth) >= minTiles)
+    specializedCfg = specializedConfig(specializedWidth, elementBytes);
+  const Config cfg = specializedCfg ? *specializedCfg
+                                    : pipelinedConfig(tilesM * llvm::divideCeilSigned(n, int64_t(128)));
   const int64_t blockN = cfg.blockN, stages = cfg.stages;
   const int64_t tilesN = llvm::divideCeilSigned(n, blockN), tiles = tilesM * tilesN;
-  // Specialized: a persistent grid of one block per SM; block c computes
-  // tiles c, c + grid, ... (n fastest, the order of the pipelined grid).
-  const int64_t grid = std::min(tiles, kSms);
+  // Specialized: a persistent grid of one (two) blocks per SM; block c
+  // computes tiles c, c + grid, ... (n fastest, the order of the pipelined
+  // grid).
+  const int64_t grid = std::min(tiles, kSms * cfg.blocksPerSm);
   gpu::GPUFuncOp func = createPlaneGemmFunc(b, loc, name, spec);
+  // The operands in wgmma tiles: whole 128-row and 256-row blocks.
+  SmallVector<Type> inputs(func.getArgumentTypes());
+  inputs[0] = MemRefType::get({wgmmaGemmLhsWords(spec)}, b.getI32Type());
+  inputs[1] = MemRefType::get({wgmmaGemmRhsWords(spec)}, b.getI32Type());
+  func.setType(FunctionType::get(b.getContext(), inputs, {}));
+  for (unsigned i = 0; i < 2; ++i)
+    func.getArgument(i).setType(inputs[i]);
   // Pipelined: 2 blocks per SM, at most 128 registers (the prototype needed
-  // 93). Specialized: 384 threads, at most 168 (it needed 154).
+  // 93). Specialized: 288 threads, blocksPerSm blocks per SM.
   func->setAttr(NVVM::NVVMDialect::getMaxntidAttrName(),
                 b.getDenseI32ArrayAttr({int32_t(cfg.threads()), 1, 1}));
   func->setAttr(NVVM::NVVMDialect::getMinctasmAttrName(),
-                b.getI32IntegerAttr(cfg.producers ? 1 : 2));
+                b.getI32IntegerAttr(cfg.blocksPerSm));
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(&func.getBody().front());
   KernelBuilder kb{b, loc};
@@ -289,21 +294,71 @@ Kernel gpu_kernels::buildWgmmaGemmKernel(OpBuilder &b, Location loc,
       b, loc, i32, memref::ExtractAlignedPointerAsIndexOp::create(b, loc, dynamic));
   Value base = wb.andC(kb.add(raw, kAlign - 1), -kAlign);
 
+  // Stages, issued by one thread: arm(slot) expects the stage's bytes on
+  // full[slot]; copyA / copyB move K tile `kt` of the row / column block
+  // (wgmma tiles: A rows mBlock·128.., B rows nBlock·BN.. of their 256-row
+  // block) into the slot, completing on full[slot].
   Value lhsBase = kb.globalPointer(args.lhs), rhsBase = kb.globalPointer(args.rhs);
-  // Issues the copies of K tile `kt` (i32) into slot `slot` (i32).
-  auto loadStage = [&](const Copies &c, Value slot, Value kt) {
-    Value slotBase = kb.add(base, kb.mul(slot, cfg.stageBytes()));
-    Value kt64 = wb.toI64(kt);
-    auto copy = [&](Value from, Value source, Value dest, int64_t tileBytes) {
-      Value src = kb.byteOffset(from, kb.add(source, kb.mul(kt64, tileBytes)));
-      NVVM::CpAsyncOp::create(b, loc, kb.sharedPointer(kb.add(slotBase, dest)), src, 16,
-                              NVVM::LoadCacheModifierKind::CG, Value());
-    };
-    for (auto [source, dest] : llvm::zip(c.aSource, c.aDest))
-      copy(lhsBase, source, dest, 16 * kRowBytes);
-    for (auto [source, dest] : llvm::zip(c.bSource, c.bDest))
-      copy(rhsBase, source, dest, 8 * kRowBytes);
+  Value fullBars = kb.add(base, kb.i32(cfg.full()));
+  auto fullBar = [&](Value slot) { return kb.add(fullBars, wb.shl(slot, 3)); };
+  auto slotAt = [&](Value slot) { return kb.add(base, kb.mul(slot, cfg.stageBytes())); };
+  auto bulkCopy = [&](Value dest, Value source, int64_t bytes, Value slot) {
+    wb.ptx("cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes "
+           "[$0], [$1], $2, [$3];",
+           {dest, source, kb.i32(bytes), fullBar(slot)}, "r,l,r,r,~{memory}");
   };
+  auto arm = [&](Value slot) {
+    wb.ptx("mbarrier.arrive.expect_tx.shared::cta.b64 _, [$0], $1;",
+           {fullBar(slot), kb.i32(cfg.stageBytes())}, "r,r,~{memory}");
+  };
+  auto copyA = [&](Value slot, Value kt, Value mBlock) {
+    Value chunk = kb.add(kb.mul(mBlock, kTiles), kt);
+    bulkCopy(slotAt(slot), kb.byteOffset(lhsBase, kb.mul(wb.toI64(chunk), kABytes)), kABytes,
+             slot);
+  };
+  auto copyB = [&](Value slot, Value kt, Value nBlock) {
+    Value row = kb.mul(nBlock, blockN);
+    Value chunk = kb.add(kb.mul(wb.shr(row, 8), kTiles), kt);
+    Value bytes = kb.add(kb.mul(wb.toI64(chunk), kBBlockRows * kRowBytes),
+                         wb.toI64(kb.mul(wb.andC(row, kBBlockRows - 1), kRowBytes)));
+    bulkCopy(kb.add(slotAt(slot), kb.i32(kBOffset)), kb.byteOffset(rhsBase, bytes),
+             cfg.bBytes(), slot);
+  };
+  // Full (and empty) mbarriers initialized; then the first `ahead` stages
+  // of the block's first tile (block `first`): their weight copies before
+  // the wait for the previous kernel, which writes the activations.
+  Value emptyBars = kb.add(base, kb.i32(cfg.empty()));
+  kb.ifThen(kb.eq(tid, 0), [&] {
+    for (int64_t s = 0; s < stages; ++s) {
+      wb.mbarrierInit(kb.add(fullBars, kb.i32(8 * s)), 1);
+      if (cfg.specialized)
+        wb.mbarrierInit(kb.add(emptyBars, kb.i32(8 * s)), kConsumers / 32);
+    }
+    wb.ptx("fence.mbarrier_init.release.cluster;", {}, "~{memory}");
+  });
+  gpu::BarrierOp::create(b, loc);
+  const int64_t ahead = std::min(kTiles, cfg.specialized ? stages : stages - 2);
+  Value firstM, firstN;
+  if (cfg.specialized) {
+    Value block = kb.indexToI32(kb.blockId(gpu::Dimension::x));
+    firstM = kb.divu(block, tilesN);
+    firstN = kb.remu(block, tilesN);
+  } else {
+    firstN = kb.indexToI32(kb.blockId(gpu::Dimension::x));
+    firstM = kb.indexToI32(kb.blockId(gpu::Dimension::y));
+  }
+  Value issuer = kb.eq(tid, cfg.specialized ? kConsumers : 0);
+  kb.ifThen(issuer, [&] {
+    for (int64_t s = 0; s < ahead; ++s) {
+      arm(kb.i32(s));
+      copyB(kb.i32(s), kb.i32(s), firstN);
+    }
+  });
+  NVVM::GriddepcontrolOp::create(b, loc, NVVM::GridDepActionKind::wait);
+  kb.ifThen(issuer, [&] {
+    for (int64_t s = 0; s < ahead; ++s)
+      copyA(kb.i32(s), kb.i32(s), firstM);
+  });
   auto param = [&](ParamKind kind, Value memref, Value index) {
     return kb.load(memref, kind == ParamKind::PerRow ? index : kb.idx(0));
   };
@@ -341,8 +396,8 @@ Kernel gpu_kernels::buildWgmmaGemmKernel(OpBuilder &b, Location loc,
     return d;
   };
   auto zeros = [&] { return SmallVector<Value>(blockN / 2, kb.i32(0)); };
-  // cp.async writes through the generic proxy, wgmma reads through the
-  // async proxy.
+  // The output tile is written through the generic proxy and read by the
+  // bulk stores through the async proxy.
   auto proxyFence = [&] {
     NVVM::FenceProxyOp::create(
         b, loc, NVVM::ProxyKind::async_shared,
@@ -375,7 +430,7 @@ Kernel gpu_kernels::buildWgmmaGemmKernel(OpBuilder &b, Location loc,
       Value at = kb.add(base, wb.shl(col, 2));
       SideTerms cols[2];
       Value bcnt[2];
-      if (cfg.producers) {
+      if (cfg.specialized) {
         // Both columns' parameters in one 8-byte load each.
         auto pair = [&](Type type, int64_t offset, Value (&out)[2]) {
           Value v = wb.loadShared(VectorType::get({2}, type), kb.add(at, kb.i32(offset)), 8);
@@ -463,18 +518,8 @@ Kernel gpu_kernels::buildWgmmaGemmKernel(OpBuilder &b, Location loc,
     }
   };
 
-  if (!cfg.producers) {
-    Value nBlock = kb.indexToI32(kb.blockId(gpu::Dimension::x));
-    Value mBlock = kb.indexToI32(kb.blockId(gpu::Dimension::y));
-    // Every thread copies; prologue K tiles 0..ahead−1, one commit group
-    // each (empty past KT, so that the wait counts below hold).
-    const int64_t ahead = stages - 2;
-    Copies copies = planCopies(wb, cfg, spec, tid, kConsumers, mBlock, nBlock);
-    for (int64_t s = 0; s < ahead; ++s) {
-      if (s < kTiles)
-        loadStage(copies, kb.i32(s), kb.i32(s));
-      NVVM::CpAsyncCommitGroupOp::create(b, loc);
-    }
+  if (!cfg.specialized) {
+    Value nBlock = firstN, mBlock = firstM;
     // The epilogue parameters of the block's rows (threads 0..127) and
     // columns (the next blockN threads), clamped into range, staged in
     // shared memory now: loaded between the output stores they would
@@ -502,26 +547,29 @@ Kernel gpu_kernels::buildWgmmaGemmKernel(OpBuilder &b, Location loc,
       if (args.bias)
         wb.storeShared(kb.load(args.bias, col), kb.add(at, kb.i32(cfg.bias())));
     }
-    // Iteration it waits for tile it, then refills slot (it + 4) % 6 =
-    // (it − 2) % 6: its last reader, the wgmma group of it − 2, is complete,
-    // since every thread passed `wgmma.wait_group 1` of iteration it − 1
-    // before this iteration's barrier.
+    // Iteration it waits for tile it (slot it % S, phase it / S), then
+    // thread 0 refills slot (it + S − 2) % S = (it − 2) % S: its last reader,
+    // the wgmma group of it − 2, is complete, since every thread passed
+    // `wgmma.wait_group 1` of iteration it − 1 before this iteration's
+    // barrier.
     auto loop = scf::ForOp::create(
         b, loc, kb.i32(0), kb.i32(kTiles), kb.i32(1), zeros(),
         [&](OpBuilder &nb, Location, Value it, ValueRange iterAcc) {
           OpBuilder::InsertionGuard inner(b);
           b.setInsertionPointToStart(nb.getInsertionBlock());
-          NVVM::CpAsyncWaitGroupOp::create(b, loc, ahead - 1);
-          proxyFence();
+          Value slot = kb.remu(it, stages);
+          wb.mbarrierWait(fullBar(slot), wb.andC(kb.divu(it, stages), 1));
           gpu::BarrierOp::create(b, loc);
           Value next = kb.add(it, kb.i32(ahead));
-          kb.ifThen(kb.ult(next, kTiles),
-                    [&] { loadStage(copies, kb.remu(next, stages), next); });
-          NVVM::CpAsyncCommitGroupOp::create(b, loc);
-          scf::YieldOp::create(b, loc, multiply(kb.remu(it, stages), iterAcc));
+          kb.ifThen(kb.andI(issuer, kb.ult(next, kTiles)), [&] {
+            Value nextSlot = kb.remu(next, stages);
+            arm(nextSlot);
+            copyA(nextSlot, next, mBlock);
+            copyB(nextSlot, next, nBlock);
+          });
+          scf::YieldOp::create(b, loc, multiply(slot, iterAcc));
         });
     NVVM::WgmmaWaitGroupSyncOp::create(b, loc, 0);
-    NVVM::CpAsyncWaitGroupOp::create(b, loc, 0);
     SmallVector<Value> acc(loop.getResults().begin(), loop.getResults().end());
     gpu::BarrierOp::create(b, loc); // every warpgroup is done with the slots
     storeFragments(base, acc);
@@ -535,20 +583,11 @@ Kernel gpu_kernels::buildWgmmaGemmKernel(OpBuilder &b, Location loc,
 
   // Specialized. Full and empty mbarrier per slot; the block's K tiles are
   // numbered across its output tiles (u = i·KT + kt for its i-th tile), so
-  // the producers run ahead into the next output tile while the consumers
+  // the producer runs ahead into the next output tile while the consumers
   // finish this one: K tile u fills slot u % S in its (u / S)-th round;
-  // full[slot] completes its phase of that parity when the producers'
-  // copies have landed, empty[slot] when all 8 consumer warps are past the
-  // wgmmas that read the slot's previous round.
-  Value fullBars = kb.add(base, kb.i32(cfg.full()));
-  Value emptyBars = kb.add(base, kb.i32(cfg.empty()));
-  kb.ifThen(kb.eq(tid, 0), [&] {
-    for (int64_t s = 0; s < stages; ++s) {
-      wb.mbarrierInit(kb.add(fullBars, kb.i32(8 * s)), cfg.producers);
-      wb.mbarrierInit(kb.add(emptyBars, kb.i32(8 * s)), kConsumers / 32);
-    }
-  });
-  gpu::BarrierOp::create(b, loc); // mbarriers initialized
+  // full[slot] completes its phase of that parity when the stage's bytes
+  // have landed, empty[slot] when all 8 consumer warps are past the wgmmas
+  // that read the slot's previous round.
   // The role from lane 0's warpgroup (as CUTLASS does): a value ptxas
   // knows to be warp-uniform. With `tid < 256` it serializes every wgmma
   // ("compiler-inserted WG.AR in divergent path"; 15 % slower layers).
@@ -600,8 +639,7 @@ Kernel gpu_kernels::buildWgmmaGemmKernel(OpBuilder &b, Location loc,
             b.setInsertionPointToStart(nb.getInsertionBlock());
             Value u = kb.add(first, kt);
             Value slot = kb.remu(u, stages);
-            wb.mbarrierWait(kb.add(fullBars, wb.shl(slot, 3)), wb.andC(kb.divu(u, stages), 1));
-            proxyFence();
+            wb.mbarrierWait(fullBar(slot), wb.andC(kb.divu(u, stages), 1));
             SmallVector<Value> d = multiply(slot, iterAcc);
             // wait_group 1: the wgmmas of K tile u − 1 are done.
             Value previous = kb.remu(kb.add(u, kb.i32(stages - 1)), stages);
@@ -629,11 +667,17 @@ Kernel gpu_kernels::buildWgmmaGemmKernel(OpBuilder &b, Location loc,
         wb.storeShared(kb.sub(popP, popN), kb.add(at, kb.i32(cfg.xsum())));
         wb.storeShared(sx, kb.add(at, kb.i32(cfg.sx())));
       });
-      Value at = kb.add(epiBase, wb.shl(tid, 2));
-      wb.storeShared(bcnt, kb.add(at, kb.i32(cfg.bcnt())));
-      wb.storeShared(sw, kb.add(at, kb.i32(cfg.sw())));
-      if (bias)
-        wb.storeShared(bias, kb.add(at, kb.i32(cfg.bias())));
+      auto stageColumn = [&] {
+        Value at = kb.add(epiBase, wb.shl(tid, 2));
+        wb.storeShared(bcnt, kb.add(at, kb.i32(cfg.bcnt())));
+        wb.storeShared(sw, kb.add(at, kb.i32(cfg.sw())));
+        if (bias)
+          wb.storeShared(bias, kb.add(at, kb.i32(cfg.bias())));
+      };
+      if (blockN < kConsumers)
+        kb.ifThen(kb.ult(tid, blockN), stageColumn);
+      else
+        stageColumn();
       namedBarrier();
       storeFragments(epiBase, acc);
       if (vectorStores)
@@ -666,23 +710,25 @@ Kernel gpu_kernels::buildWgmmaGemmKernel(OpBuilder &b, Location loc,
     if (vectorStores)
       kb.ifThen(kb.eq(uniformGroup, 0),
                 [&] { wb.ptx("cp.async.bulk.wait_group 0;", {}, "~{memory}"); });
+    // The producer (its lane 0, `issuer`): K tiles u = ahead.. of all the
+    // block's tiles, each once its slot is empty (from round 1 on).
     b.setInsertionPointToStart(roles.elseBlock());
-    tileLoop([&](Value first, Value mBlock, Value nBlock) {
-      Copies c = planCopies(wb, cfg, spec, kb.sub(tid, kb.i32(kConsumers)), cfg.producers,
-                            mBlock, nBlock);
+    kb.ifThen(issuer, [&] {
       scf::ForOp::create(
-          b, loc, kb.i32(0), kb.i32(kTiles), kb.i32(1), ValueRange{},
-          [&](OpBuilder &nb, Location, Value kt, ValueRange) {
+          b, loc, kb.i32(ahead), kb.mul(count, kb.i32(kTiles)), kb.i32(1), ValueRange{},
+          [&](OpBuilder &nb, Location, Value u, ValueRange) {
             OpBuilder::InsertionGuard body(b);
             b.setInsertionPointToStart(nb.getInsertionBlock());
-            Value u = kb.add(first, kt);
+            Value i = kb.divu(u, kTiles), kt = kb.remu(u, kTiles);
+            Value tile = kb.add(block, kb.mul(i, grid));
             Value slot = kb.remu(u, stages);
             kb.ifThen(kb.cmp(arith::CmpIPredicate::uge, u, kb.i32(stages)), [&] {
               wb.mbarrierWait(kb.add(emptyBars, wb.shl(slot, 3)),
                               wb.andC(kb.add(kb.divu(u, stages), kb.i32(1)), 1));
             });
-            loadStage(c, slot, kt);
-            wb.mbarrierArriveCopies(kb.add(fullBars, wb.shl(slot, 3)));
+            arm(slot);
+            copyA(slot, kt, kb.divu(tile, tilesN));
+            copyB(slot, kt, kb.remu(tile, tilesN));
             scf::YieldOp::create(b, loc);
           });
     });

@@ -287,6 +287,32 @@ std::optional<std::vector<char>> bwta::getInt8WgmmaTiles(RankedTensorType type,
   return bytes;
 }
 
+std::optional<std::vector<char>> bwta::getB1WgmmaTiles(RankedTensorType type,
+                                                      ArrayRef<char> storage,
+                                                      int64_t blockRows) {
+  std::optional<PackedGeometry> geometry = getPackedGeometry(type);
+  if (!geometry || geometry->layout.getWord() != 32 || geometry->tileWords != 8 ||
+      geometry->layout.getKOrder() != KOrder::LsbFirst ||
+      blockRows < 8 || blockRows % 8 ||
+      int64_t(storage.size()) < 4 * geometry->planes * geometry->rowTiles *
+                                    geometry->kTiles * geometry->tileRows * 8)
+    return std::nullopt;
+  const int64_t planes = geometry->planes, kTiles = geometry->kTiles;
+  const int64_t blocks = (geometry->rows + blockRows - 1) / blockRows;
+  std::vector<char> bytes(blocks * kTiles * planes * blockRows * 32, 0);
+  for (int64_t plane = 0; plane < planes; ++plane)
+    for (int64_t row = 0; row < geometry->rows; ++row)
+      for (int64_t word = 0; word < kTiles * 8; ++word) {
+        int64_t r = row % blockRows, inTile = word % 8;
+        int64_t chunk = (inTile / 4) ^ (r >> 2 & 1);
+        int64_t at = (((row / blockRows * kTiles + word / 8) * planes + plane) * blockRows + r) * 32 +
+                     chunk * 16 + inTile % 4 * 4;
+        std::memcpy(bytes.data() + at, storage.data() + 4 * wordOffset(*geometry, plane, row, word),
+                    4);
+      }
+  return bytes;
+}
+
 std::optional<std::vector<char>> bwta::getInt8Tiles(RankedTensorType type,
                                                     ArrayRef<char> storage,
                                                     int64_t tileRows) {

@@ -1,23 +1,41 @@
 // BWTA linear layers (ternary activations × binary weights) with M ≥ 17 on
 // sm_90a take the wgmma kernel (bench/proto/FINDINGS.md, large M): the
-// activation kernel packs p and q = ¬n (masked to the valid K bits), the
-// GEMM runs m64n128k256 b1 AND-popcount wgmmas from shared memory filled by
-// a cp.async pipeline, and launches with dynamic shared memory.
+// activation kernel packs p and q = ¬n (masked to the valid K bits) in
+// wgmma tiles of 128 rows, the weights are derived at compile time as b1
+// wgmma tiles of 256 rows, and the GEMM runs m64nBNk256 b1 AND-popcount
+// wgmmas from shared memory filled by bulk copies, with dynamic shared
+// memory.
 // RUN: bwta-opt %s -bwta-btc-decompose -bwta-pack-layout -cse -bwta-lower-to-gpu | FileCheck %s
+// RUN: bwta-opt %s -bwta-btc-decompose -bwta-pack-layout -cse -bwta-lower-to-gpu | FileCheck %s --check-prefix=NOGLOBAL
 // RUN: bwta-opt %s -bwta-btc-decompose -bwta-pack-layout -cse -bwta-lower-to-gpu -bwta-gpu-binary=format=isa | FileCheck %s --check-prefix=PTX
 // RUN: bwta-opt %s -bwta-btc-decompose -bwta-pack-layout -cse -bwta-lower-to-gpu=wgmma-specialized=false | FileCheck %s --check-prefix=PIPELINED
+// RUN: bwta-opt %s -bwta-btc-decompose -bwta-pack-layout -cse -bwta-lower-to-gpu=wgmma-specialized-min-tiles=1 | FileCheck %s --check-prefix=FORCED
+// RUN: bwta-opt %s -bwta-btc-decompose -bwta-pack-layout -cse -bwta-lower-to-gpu=wgmma-specialized-n=256 | FileCheck %s --check-prefix=N256
 // Other chips, and wgmma-min-m=0, keep mma.sync and the plain p/n planes.
 // RUN: bwta-opt %s -bwta-btc-decompose -bwta-pack-layout -cse -bwta-lower-to-gpu=chip=sm_90 -bwta-gpu-binary=format=isa | FileCheck %s --check-prefix=MMA
 // RUN: bwta-opt %s -bwta-btc-decompose -bwta-pack-layout -cse -bwta-lower-to-gpu=wgmma-min-m=0 -bwta-gpu-binary=format=isa | FileCheck %s --check-prefix=MMA
 // RUN: bwta-opt %s -bwta-btc-decompose -bwta-pack-layout -cse -bwta-lower-to-gpu=wgmma-min-m=0 | FileCheck %s --check-prefix=MMA-IR
 
+// The weights: [⌈N/256⌉][KT][256][8] words each (w: 300 × 700 → 2 × 3 ×
+// 2048), derived by bwta-compile; a weight that only wgmma GEMMs read has
+// no global as stored. w3 is read by an mma.sync GEMM (M = 16) too.
+// CHECK-DAG: memref.global "private" constant @w.b1_wgmma_tiles : memref<12288xi32> {{{.*}}bwta.derive = "b1_wgmma_tiles", bwta.weight = "w"
+// CHECK-DAG: memref.global "private" constant @w.plane_popcount : memref<300xi32>
+// CHECK-DAG: memref.global "private" constant @w3 : memref<1024xi32>
+// CHECK-DAG: memref.global "private" constant @w3.b1_wgmma_tiles : memref<4096xi32>
+// NOGLOBAL-NOT: constant @w : memref
+// NOGLOBAL-NOT: constant @w2 : memref
+// NOGLOBAL-NOT: constant @w4 : memref
+
 // M = N = 300, K = 700 (3 K tiles): 3 × 3 blocks of 128 × 128, 256
-// threads, 77312 bytes of dynamic shared memory (1 KiB alignment slack,
-// 6 slots of 12 KiB, 2.5 KiB of epilogue parameters).
+// threads; one block per SM, so 16 slots: 200320 bytes of dynamic shared
+// memory (1 KiB alignment slack, 16 slots of 12 KiB, 2.5 KiB of epilogue
+// parameters, 16 mbarriers). The activations: 3 row blocks × 3 K tiles ×
+// 2 planes × 128 rows × 8 words.
 // CHECK-LABEL: func.func @off_tiles(
-// CHECK-DAG: %[[SMEM:.*]] = arith.constant 77312 : i32
-// CHECK: gpu.launch_func @bwta_kernels::@quantize_pack blocks
-// CHECK: gpu.launch_func @bwta_kernels::@linear blocks in (%[[C3:.*]], %[[C3]], %{{.*}}) threads in (%[[C256:.*]], %{{.*}}, %{{.*}}) dynamic_shared_memory_size %[[SMEM]] args(
+// CHECK-DAG: %[[SMEM:.*]] = arith.constant 200320 : i32
+// CHECK: gpu.launch_func @bwta_kernels::@quantize_pack blocks {{.*}} args(%{{.*}}, %[[A:.*]] : memref<18432xi32>,
+// CHECK: gpu.launch_func @bwta_kernels::@linear blocks in (%[[C3:.*]], %[[C3]], %{{.*}}) threads in (%[[C256:.*]], %{{.*}}, %{{.*}}) dynamic_shared_memory_size %[[SMEM]] args(%[[A]] : memref<18432xi32>, %{{.*}} : memref<12288xi32>,
 // CHECK-LABEL: func.func @vector_f32(
 // CHECK: gpu.launch_func @bwta_kernels::@linear_{{[0-9]+}} blocks in (%[[C2:.*]], %[[C2]], %{{.*}}) threads in (%{{.*}}) dynamic_shared_memory_size
 // M = 16 stays on mma.sync (its split-K decode tiling is faster there),
@@ -26,21 +44,32 @@
 // CHECK: gpu.launch_func @bwta_kernels::@linear_{{[0-9]+}} blocks in ({{[^)]*}}) threads in ({{[^)]*}}) args(
 // CHECK-LABEL: func.func @m17(
 // CHECK: gpu.launch_func @bwta_kernels::@linear_{{[0-9]+}} blocks in ({{[^)]*}}) threads in ({{[^)]*}}) dynamic_shared_memory_size
-// M = 4096, N = 7424: 32 × 29 = 928 tiles of 128 × 256, at least 7 rounds
-// of the 132 SMs, so the warp-specialized kernel: a persistent grid of 132
-// blocks of 384 threads, 203904 bytes (1 KiB slack, 8 slots of 16 KiB, the
-// f16 output tile [128][264], 4 KiB of parameters, 16 mbarriers).
-// (With wgmma-specialized=false the pipelined kernel, 256 threads, runs
-// it.)
+// M = 4096, N = 7424: 32 × 58 = 1856 tiles of 128 × 128, at least 512,
+// so the warp-specialized kernel: a persistent grid of two blocks per SM
+// (264) of 288 threads (a producer warp), 112224 bytes each (1 KiB slack,
+// 6 slots of 12 KiB, the f16 output tile [128][136], 2.5 KiB of
+// parameters, 12 mbarriers). With 128 × 256 tiles (928, at least 7 rounds
+// of 132), one block per SM: 203904 bytes (8 slots of 16 KiB, the tile
+// [128][264], 4 KiB of parameters, 16 mbarriers). With
+// wgmma-specialized=false the pipelined kernel, 256 threads, runs it.
 // PIPELINED-LABEL: func.func @specialized(
 // PIPELINED: gpu.launch_func @bwta_kernels::@linear_{{[0-9]+}} blocks in (%c58{{.*}}, %c32{{.*}}, %{{.*}}) threads in (%c256{{.*}}, %{{.*}}, %{{.*}}) dynamic_shared_memory_size
 // CHECK-LABEL: func.func @specialized(
-// CHECK-DAG: %[[SSMEM:.*]] = arith.constant 203904 : i32
-// CHECK: gpu.launch_func @bwta_kernels::@linear_{{[0-9]+}} blocks in (%c132{{.*}}, %c1{{.*}}, %c1{{.*}}) threads in (%c384{{.*}}, %{{.*}}, %{{.*}}) dynamic_shared_memory_size %[[SSMEM]] args(
-// M = 1100, N = 3900: 144 tiles of 128 × 256, fewer than 7 rounds: the
-// pipelined kernel (the specialized one is slower there).
+// CHECK-DAG: %[[SSMEM:.*]] = arith.constant 112224 : i32
+// CHECK: gpu.launch_func @bwta_kernels::@linear_{{[0-9]+}} blocks in (%c264{{.*}}, %c1{{.*}}, %c1{{.*}}) threads in (%c288{{.*}}, %{{.*}}, %{{.*}}) dynamic_shared_memory_size %[[SSMEM]] args(
+// N256-LABEL: func.func @specialized(
+// N256-DAG: %[[S256:.*]] = arith.constant 203904 : i32
+// N256: gpu.launch_func @bwta_kernels::@linear_{{[0-9]+}} blocks in (%c132{{.*}}, %c1{{.*}}, %c1{{.*}}) threads in (%c288{{.*}}, %{{.*}}, %{{.*}}) dynamic_shared_memory_size %[[S256]] args(
+// M = 1100, N = 3900: 279 tiles of 128 × 128, fewer than 512: the
+// pipelined kernel, unless wgmma-specialized-min-tiles says otherwise; f32
+// outputs keep the pipelined kernel anyway (fewer than 4 slots would fit
+// beside a [128][136] f32 tile with two blocks per SM).
 // CHECK-LABEL: func.func @few_tiles(
 // CHECK: gpu.launch_func @bwta_kernels::@linear_{{[0-9]+}} blocks in (%c31{{.*}}, %c9{{.*}}, %{{.*}}) threads in (%c256{{.*}}, %{{.*}}, %{{.*}}) dynamic_shared_memory_size
+// FORCED-LABEL: func.func @vector_f32(
+// FORCED: gpu.launch_func @bwta_kernels::@linear_{{[0-9]+}} blocks in (%c2{{.*}}, %c2{{.*}}, %{{.*}}) threads in (%c256
+// FORCED-LABEL: func.func @few_tiles(
+// FORCED: gpu.launch_func @bwta_kernels::@linear_{{[0-9]+}} blocks in (%c264{{.*}}, %c1{{.*}}, %c1{{.*}}) threads in (%c288{{.*}}, %{{.*}}, %{{.*}}) dynamic_shared_memory_size
 
 // The ¬n plane: the ballot bit of plane 1 is in-range ∧ ¬(kept ∧ x < 0),
 // and its popcount written back as popc(n) = K − popc(q).
@@ -49,10 +78,26 @@
 // CHECK: nvvm.vote.sync ballot
 // CHECK: %[[K:.*]] = arith.constant 700 : i32
 // CHECK-NEXT: arith.subi %[[K]],
+// The pipelined GEMM: thread 0 sets up full[S]; arms each of the first
+// stages with 12 KiB and copies its weight tile (4 KiB) before waiting for
+// the previous kernel, then the activation tiles (8 KiB, both planes).
 // CHECK-LABEL: gpu.func @linear(
 // CHECK-SAME: nvvm.maxntid = array<i32: 256, 1, 1>, nvvm.minctasm = 2 : i32
 // CHECK: gpu.dynamic_shared_memory
-// CHECK: nvvm.maxntid = array<i32: 384, 1, 1>, nvvm.minctasm = 1 : i32
+// CHECK: "mbarrier.init.shared::cta.b64 [$0], $1;", "r,r,~{memory}" %{{.*}}, %c1_i32
+// CHECK: fence.mbarrier_init.release.cluster
+// CHECK: gpu.barrier
+// CHECK: "mbarrier.arrive.expect_tx.shared::cta.b64 _, [$0], $1;", "r,r,~{memory}" %{{.*}}, %c12288_i32
+// CHECK: complete_tx::bytes [$0], [$1], $2, [$3];", "r,l,r,r,~{memory}" %{{.*}}, %{{.*}}, %c4096_i32
+// CHECK: nvvm.griddepcontrol wait
+// CHECK: complete_tx::bytes [$0], [$1], $2, [$3];", "r,l,r,r,~{memory}" %{{.*}}, %{{.*}}, %c8192_i32
+// CHECK: mbarrier.try_wait.parity.shared::cta.b64
+// CHECK: gpu.barrier
+// CHECK: nvvm.wgmma.fence.aligned
+// The specialized GEMM: two blocks per SM, its producer warp moves 8 + 4
+// KiB per stage.
+// CHECK: nvvm.maxntid = array<i32: 288, 1, 1>, nvvm.minctasm = 2 : i32
+// CHECK: "mbarrier.arrive.expect_tx.shared::cta.b64 _, [$0], $1;", "r,r,~{memory}" %{{.*}}, %c12288_i32
 // MMA-IR-NOT: @linear{{[_0-9]*}} blocks in {{.*}} dynamic_shared_memory_size
 // MMA-IR-LABEL: gpu.func @quantize_pack(
 // MMA-IR-NOT: arith.constant 700 : i32
@@ -62,17 +107,20 @@
 // PTX: gpu.binary @bwta_kernels
 // PTX-SAME: .entry linear(
 // PTX-SAME: .maxntid 256, 1, 1\0A.minnctapersm 2\0A
-// Loads clamp the row tiles (19 of 16 rows, 38 of 8 columns) into range.
-// PTX-SAME: min.u32 \09%r{{[0-9]+}}, %r{{[0-9]+}}, 18;
-// PTX-SAME: min.u32 \09%r{{[0-9]+}}, %r{{[0-9]+}}, 37;
-// PTX-SAME: cp.async.cg.shared.global [%rd{{[0-9]+}}], [%rd{{[0-9]+}}], 16;
-// PTX-SAME: cp.async.commit_group;
-// PTX-SAME: cp.async.wait_group \093;\0A\09fence.proxy.async.shared::cta;\0A\09bar.sync \090;
+// PTX-SAME: griddepcontrol.launch_dependents;
+// PTX-SAME: mbarrier.init.shared::cta.b64
+// PTX-SAME: fence.mbarrier_init.release.cluster;
+// PTX-SAME: mbarrier.arrive.expect_tx.shared::cta.b64
+// PTX-SAME: cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes
+// PTX-SAME: griddepcontrol.wait;
+// PTX-SAME: cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes
+// PTX-SAME: mbarrier.try_wait.parity.shared::cta.b64
+// PTX-SAME: bar.sync \090;
 // PTX-SAME: wgmma.fence.sync.aligned;
 // PTX-SAME: wgmma.mma_async.sync.aligned.m64n128k256.s32.b1.b1.and.popc {%r{{[0-9]+}}, %r
 // PTX-SAME: wgmma.mma_async.sync.aligned.m64n128k256.s32.b1.b1.and.popc
 // PTX-SAME: wgmma.commit_group.sync.aligned;\0A\09wgmma.wait_group.sync.aligned \091;
-// PTX-SAME: wgmma.wait_group.sync.aligned \090;\0A\09cp.async.wait_group \090;
+// PTX-SAME: wgmma.wait_group.sync.aligned \090;
 // The epilogue: exactly rounded float steps, no fma.
 // PTX-NOT: fma
 // PTX-SAME: mul.rn.f32
@@ -89,17 +137,20 @@
 // PTX-SAME: st.global.v4.b32
 // PTX-NOT: fma
 // The specialized kernel: thread 0 sets up full[8] and empty[8]; the
-// consumers wait for full[slot], multiply, and give the previous slot back;
-// the producer warpgroup waits for empty[slot], copies, and arrives on
-// full[slot] once its copies have landed (K tiles numbered across the
-// block's output tiles).
-// PTX-SAME: .maxntid 384, 1, 1\0A.minnctapersm 1\0A
+// producer's lane arms and copies the first stages' weights, every thread
+// waits for the previous kernel; consumers wait for full[slot], multiply,
+// and give the previous slot back; the producer waits for empty[slot],
+// arms full[slot] and copies (K tiles numbered across the block's output
+// tiles).
+// PTX-SAME: .maxntid 288, 1, 1\0A.minnctapersm 2\0A
 // PTX-SAME: mbarrier.init.shared::cta.b64
+// PTX-SAME: mbarrier.arrive.expect_tx.shared::cta.b64
+// PTX-SAME: griddepcontrol.wait;
 // The role comes from lane 0 (a warp-uniform value for ptxas: a role test
 // on %tid.x makes it serialize the wgmmas).
 // PTX-SAME: shfl.sync.idx.b32
 // PTX-SAME: mbarrier.try_wait.parity.shared::cta.b64
-// PTX-SAME: wgmma.mma_async.sync.aligned.m64n256k256.s32.b1.b1.and.popc
+// PTX-SAME: wgmma.mma_async.sync.aligned.m64n128k256.s32.b1.b1.and.popc
 // PTX-SAME: mbarrier.arrive.shared::cta.b64
 // Persistent epilogue: the previous tile's bulk stores have read the tile
 // buffer, the consumers (named barrier 1) stage the tile, warpgroup 0
@@ -107,8 +158,8 @@
 // PTX-SAME: cp.async.bulk.wait_group.read 0;
 // PTX-SAME: bar.sync 1, 256;
 // PTX-SAME: cp.async.bulk.global.shared::cta.bulk_group
-// PTX-SAME: cp.async.cg.shared.global
-// PTX-SAME: cp.async.mbarrier.arrive.noinc.shared::cta.b64
+// PTX-SAME: mbarrier.arrive.expect_tx.shared::cta.b64
+// PTX-SAME: cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes
 
 // MMA: gpu.binary @bwta_kernels
 // MMA-NOT: wgmma

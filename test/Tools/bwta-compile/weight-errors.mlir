@@ -74,7 +74,7 @@ module attributes {gpu.container_module} {
 // -----
 
 module attributes {gpu.container_module} {
-  // expected-error@+1 {{has bwta.derive = 'plane_sum', which bwta-compile does not know (it knows 'plane_popcount', 'int8_tiles', 'int8_wgmma_tiles', 'level_sum')}}
+  // expected-error@+1 {{has bwta.derive = 'plane_sum', which bwta-compile does not know (it knows 'plane_popcount', 'int8_tiles', 'int8_wgmma_tiles', 'b1_wgmma_tiles', 'level_sum')}}
   memref.global "private" constant @c : memref<5xi32> {bwta.weight = "w", bwta.derive = "plane_sum", bwta.weight_type = tensor<5x40x!bwta.binary>}
   gpu.module @bwta_kernels [#nvvm.target<chip = "sm_90a">] {
     gpu.func @f(%x: memref<5xi32>, %y: memref<4xf32>) kernel { gpu.return }
@@ -247,6 +247,22 @@ module attributes {gpu.container_module} {
     // expected-error@+1 {{weight global @y is named 'y' like argument 0}}
     %w = memref.get_global @y : memref<4xf32>
     gpu.launch_func @bwta_kernels::@f blocks in (%c1, %c1, %c1) threads in (%c1, %c1, %c1) args(%w : memref<4xf32>, %y : memref<4xf32>)
+    return
+  }
+}
+
+// -----
+
+module attributes {gpu.container_module} {
+  // expected-error@+1 {{derives b1 wgmma tiles from 'tensor<5x40x!bwta.binary>', which is not packed in K tiles of 8 lsb_first 32-bit words}}
+  memref.global "private" constant @c : memref<2048xi32> {bwta.weight = "w", bwta.derive = "b1_wgmma_tiles", bwta.weight_type = tensor<5x40x!bwta.binary>}
+  gpu.module @bwta_kernels [#nvvm.target<chip = "sm_90a">] {
+    gpu.func @f(%x: memref<2048xi32>, %y: memref<4xf32>) kernel { gpu.return }
+  }
+  func.func @forward(%y: memref<4xf32>) attributes {bwta.num_outputs = 1 : i64} {
+    %c1 = arith.constant 1 : index
+    %c = memref.get_global @c : memref<2048xi32>
+    gpu.launch_func @bwta_kernels::@f blocks in (%c1, %c1, %c1) threads in (%c1, %c1, %c1) args(%c : memref<2048xi32>, %y : memref<4xf32>)
     return
   }
 }
