@@ -61,14 +61,22 @@ func.func @sym_k100(%x: tensor<40x100xf32>, %z: tensor<i32>) -> tensor<40x24xf32
   return %y : tensor<40x24xf32>
 }
 
-// M = 2048: 16-byte loads, the row's 4 warps' ranges through shared
-// memory (2 rows × 4 warps × lo, hi), the fast path's row constants (the
-// reciprocal, the margin X·y·2^-21 + 2^-24), per element q = x · y, q +
-// 1.5·2^23 and the distance to the nearest integer against the threshold;
-// the chunk's fallback divides; one 16-byte store per piece.
+// M = 2048: 16-byte loads, the thread's range over packed f16 pairs (min
+// and max per pair, the halves joined in f32), the row's 4 warps' ranges
+// through shared memory (2 rows × 4 warps × lo, hi), the fast path's row
+// constants (the reciprocal, the margin X·y·2^-21 + 2^-24), per element q
+// = x · y, q + 1.5·2^23 and the distance to the nearest integer against
+// the threshold; the chunk's fallback divides; one 16-byte store per piece.
 // CHECK-LABEL: gpu.func @quantize_levels(
 // CHECK-SAME: workgroup(%{{.*}} : memref<16xf32, #gpu.address_space<workgroup>>)
 // CHECK: llvm.load %{{.*}} {alignment = 16 : i64} : !llvm.ptr<1> -> vector<8xf16>
+// CHECK: llvm.bitcast %{{.*}} : vector<8xf16> to vector<4xi32>
+// CHECK: "min.NaN.f16x2 $0, $1, $2;"
+// CHECK: "max.NaN.f16x2 $0, $1, $2;"
+// CHECK: mov.b32 {lo, hi}, $1;\0Acvt.f32.f16 $0, lo;
+// CHECK: mov.b32 {lo, hi}, $1;\0Acvt.f32.f16 $0, hi;
+// CHECK: arith.minimumf
+// CHECK: arith.maximumf
 // CHECK: gpu.shuffle  xor
 // CHECK: gpu.barrier
 // CHECK: "rcp.rn.f32 $0, $1;"
