@@ -30,9 +30,17 @@
 // all 66 clusters resident; kept as an option for a distributed-shared-
 // memory variant.
 //
+// Programmatic dependent launch (GridDependency.cpp): the kernel has its
+// own griddepcontrol.wait. The producer arms the first stages and copies
+// their weight (B) chunks before it waits, the levels (A) after; the
+// consumers wait before they read activation parameters or store. Clusters
+// of 2 wait at the start. The weights' chunks are then in flight while the
+// quantizer's last blocks run (W2A8 layers 1-4 % faster, bench/RESULTS.md
+// session 7).
+//
 // H200, W2A8 layers (quantize_levels + this kernel): 1.7-2.1x the cp.async
 // kernel it replaced; the GEMM alone 52 µs at 2048 × 4096² (cuBLASLt INT8
-// 49-52 µs).
+// 47-52 µs).
 //
 // Shared memory (dynamic, base rounded up to 1 KiB):
 //   slot s at s·STAGE: A [128][64 B], then B [BN][64 B] (wgmma tiles);
@@ -226,8 +234,20 @@ Kernel gpu_kernels::buildWgmmaInt8GemmKernel(OpBuilder &b, Location loc,
   const bool bulkStores = n % perChunk == 0;
   Value outBase = kb.globalPointer(args.out);
 
+  // Programmatic dependent launch: the producer copies the first stages'
+  // weight tiles before it waits for the kernel before (whose results are
+  // the activation levels and their parameters); every consumer waits
+  // before it reads any of them or stores (enableGridDependency adds no
+  // other wait). Clusters of 2 wait at the start.
+  const bool earlyWeights = cluster == 1;
+  const int64_t preissued = earlyWeights ? std::min(stages, slots) : 0;
+  if (!earlyWeights)
+    kb.waitForPredecessor();
+
   auto roles = scf::IfOp::create(b, loc, isConsumer, /*withElseRegion=*/true);
   b.setInsertionPointToStart(roles.thenBlock());
+  if (earlyWeights)
+    kb.waitForPredecessor();
   tileLoop([&](Value first, Value mBlock, Value nBlock) {
     // The epilogue parameters of row tid % 128 and column tid (clamped
     // into range: out-of-range ones feed outputs never stored), loaded now,
@@ -403,14 +423,49 @@ Kernel gpu_kernels::buildWgmmaInt8GemmKernel(OpBuilder &b, Location loc,
     Value lhsBase = kb.globalPointer(args.lhs), rhsBase = kb.globalPointer(args.rhs);
     const int64_t part = cfg.bBytes() / cluster; // the B bytes one block copies
     Value mask = arith::ConstantIntOp::create(b, loc, b.getI16Type(), (1 << cluster) - 1);
-    tileLoop([&](Value first, Value mBlock, Value nBlock) {
-      // A: row block min(mBlock, last) (a cluster's block past M computes
-      // rows that are never stored). B: rows nBlock·BN.. of its 256-row
-      // block, this block's part of them.
-      Value aTile = p.toI64(kb.minu(mBlock, tilesM - 1));
+    auto copy = [&](Value dest, Value source, int64_t bytes, Value full) {
+      ptxStatement(kb,
+                   "cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes "
+                   "[$0], [$1], $2, [$3];",
+                   {dest, source, kb.i32(bytes), full}, "r,l,r,r,~{memory}");
+    };
+    auto arm = [&](Value slot) {
+      ptxStatement(kb, "mbarrier.arrive.expect_tx.shared::cta.b64 _, [$0], $1;",
+                   {bar(fullBars, slot), kb.i32(cfg.stageBytes())}, "r,r,~{memory}");
+    };
+    // Copies this block's part of B's K slot kt (rows nBlock·BN.. of its
+    // 256-row block) into slot `slot`.
+    auto copyB = [&](Value nBlock, Value kt, Value slot) {
+      Value full = bar(fullBars, slot);
       Value nRow = kb.mul(nBlock, blockN);
       Value bTile = p.toI64(p.shr(nRow, 8));
       Value bWithin = p.toI64(kb.add(kb.mul(p.bitAnd(nRow, 255), kRowBytes), kb.mul(rank, part)));
+      Value bSource = kb.byteOffset(
+          rhsBase, kb.add(kb.mul(kb.add(kb.mul(bTile, slots), p.toI64(kt)),
+                                 kInt8WgmmaRhsRows * kRowBytes),
+                          bWithin));
+      Value dest = kb.add(base, kb.mul(slot, cfg.stageBytes()));
+      Value bDest = kb.add(dest, kb.add(kb.i32(kABytes), kb.mul(rank, part)));
+      if (cluster == 1)
+        copy(bDest, bSource, part, full);
+      else
+        ptxStatement(kb,
+                     "cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes"
+                     ".multicast::cluster [$0], [$1], $2, [$3], $4;",
+                     {bDest, bSource, kb.i32(part), full, mask}, "r,l,r,r,h,~{memory}");
+    };
+    // The weights of the first tile's first stages (K slots u < preissued
+    // of the walk) before the wait.
+    for (int64_t u = 0; u < preissued; ++u) {
+      arm(kb.i32(u));
+      copyB(kb.remu(clusterId, tilesN), kb.i32(u), kb.i32(u));
+    }
+    if (earlyWeights)
+      kb.waitForPredecessor();
+    tileLoop([&](Value first, Value mBlock, Value nBlock) {
+      // A: row block min(mBlock, last) (a cluster's block past M computes
+      // rows that are never stored).
+      Value aTile = p.toI64(kb.minu(mBlock, tilesM - 1));
       scf::ForOp::create(
           b, loc, kb.i32(0), kb.i32(slots), kb.i32(1), ValueRange{},
           [&](OpBuilder &nb, Location, Value kt, ValueRange) {
@@ -422,32 +477,21 @@ Kernel gpu_kernels::buildWgmmaInt8GemmKernel(OpBuilder &b, Location loc,
               mbarrierWaitParity(kb, bar(emptyBars, slot),
                                  p.bitAnd(kb.add(kb.divu(u, stages), kb.i32(1)), 1));
             });
-            Value full = bar(fullBars, slot);
-            ptxStatement(kb, "mbarrier.arrive.expect_tx.shared::cta.b64 _, [$0], $1;",
-                         {full, kb.i32(cfg.stageBytes())}, "r,r,~{memory}");
-            Value dest = kb.add(base, kb.mul(slot, cfg.stageBytes()));
-            Value kt64 = p.toI64(kt);
-            Value aSource = kb.byteOffset(
-                lhsBase, kb.mul(kb.add(kb.mul(aTile, slots), kt64), kABytes));
-            ptxStatement(kb,
-                         "cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes "
-                         "[$0], [$1], $2, [$3];",
-                         {dest, aSource, kb.i32(kABytes), full}, "r,l,r,r,~{memory}");
-            Value bSource = kb.byteOffset(
-                rhsBase, kb.add(kb.mul(kb.add(kb.mul(bTile, slots), kt64),
-                                       kInt8WgmmaRhsRows * kRowBytes),
-                                bWithin));
-            Value bDest = kb.add(dest, kb.add(kb.i32(kABytes), kb.mul(rank, part)));
-            if (cluster == 1)
-              ptxStatement(kb,
-                           "cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes "
-                           "[$0], [$1], $2, [$3];",
-                           {bDest, bSource, kb.i32(part), full}, "r,l,r,r,~{memory}");
+            // B first: the weights come from DRAM, the levels (just
+            // written) from L2 (A first was 4 % slower at M = 512). Slots
+            // of the first stages are armed and hold their B already.
+            auto armAndCopyB = [&] {
+              arm(slot);
+              copyB(nBlock, kt, slot);
+            };
+            if (preissued == 0)
+              armAndCopyB();
             else
-              ptxStatement(kb,
-                           "cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes"
-                           ".multicast::cluster [$0], [$1], $2, [$3], $4;",
-                           {bDest, bSource, kb.i32(part), full, mask}, "r,l,r,r,h,~{memory}");
+              kb.ifThen(kb.cmp(arith::CmpIPredicate::uge, u, kb.i32(preissued)), armAndCopyB);
+            Value dest = kb.add(base, kb.mul(slot, cfg.stageBytes()));
+            Value aSource = kb.byteOffset(
+                lhsBase, kb.mul(kb.add(kb.mul(aTile, slots), p.toI64(kt)), kABytes));
+            copy(dest, aSource, kABytes, bar(fullBars, slot));
             scf::YieldOp::create(b, loc);
           });
     });

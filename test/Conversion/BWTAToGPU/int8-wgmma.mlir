@@ -64,16 +64,24 @@
 
 // The u8 × s8 kernel: 288 threads, one block per SM. One thread
 // initializes full (1 arrival + the bytes) and empty (the 8 consumer warps)
-// per slot; consumers wait on full, multiply the slot's two K tiles, give
-// the previous slot back; the epilogue stores the tile with bulk copies;
-// the producer arms full with a stage's bytes (A 8 KiB + B 8 KiB) and
-// copies each operand's chunk with one bulk copy.
+// per slot; consumers wait for the kernel before (programmatic dependent
+// launch: no wait at the kernel's start), then on full, multiply the
+// slot's two K tiles, give the previous slot back; the epilogue stores the
+// tile with bulk copies; the producer arms full with a stage's bytes (A 8
+// KiB + B 8 KiB) and copies each operand's chunk with one bulk copy: the
+// weight's chunks of the first 8 slots (all stages) before it waits for
+// the kernel before, the levels' after.
 // CHECK-LABEL: gpu.func @int8_linear(
 // CHECK-SAME: nvvm.maxntid = array<i32: 288, 1, 1>, nvvm.minctasm = 1 : i32
+// CHECK-NEXT: nvvm.griddepcontrol  launch_dependents
+// CHECK-NOT: griddepcontrol
 // CHECK: "mbarrier.init.shared::cta.b64 [$0], $1;", "r,r,~{memory}" %{{.*}}, %c1_i32
 // CHECK: "mbarrier.init.shared::cta.b64 [$0], $1;", "r,r,~{memory}" %{{.*}}, %c8_i32
 // CHECK: gpu.barrier
 // CHECK: nvvm.shfl.sync idx
+// CHECK-NOT: griddepcontrol
+// CHECK: scf.if
+// CHECK-NEXT: nvvm.griddepcontrol  wait
 // CHECK: mbarrier.try_wait.parity.shared::cta.b64
 // CHECK: nvvm.wgmma.fence.aligned
 // CHECK: wgmma.mma_async.sync.aligned.m64n128k32.s32.u8.s8
@@ -85,10 +93,20 @@
 // CHECK: bar.sync 1, 256;
 // CHECK: nvvm.fence.proxy
 // CHECK: cp.async.bulk.global.shared::cta.bulk_group
+// CHECK-NOT: griddepcontrol
+// CHECK-COUNT-8: "mbarrier.arrive.expect_tx.shared::cta.b64 _, [$0], $1;", "r,r,~{memory}" %{{.*}}, %c16384_i32
+// CHECK-NOT: try_wait
+// CHECK: nvvm.griddepcontrol  wait
+// CHECK: mbarrier.try_wait.parity.shared::cta.b64
 // CHECK: "mbarrier.arrive.expect_tx.shared::cta.b64 _, [$0], $1;", "r,r,~{memory}" %{{.*}}, %c16384_i32
 // CHECK: complete_tx::bytes [$0], [$1], $2, [$3];", "r,l,r,r,~{memory}" %{{.*}}, %{{.*}}, %c8192_i32
 // CHECK: complete_tx::bytes [$0], [$1], $2, [$3];", "r,l,r,r,~{memory}" %{{.*}}, %{{.*}}, %c8192_i32
 // CHECK-NOT: cluster
+// The w4a8 layer's quantizer (symmetric s8, f16 rows in 16-byte chunks):
+// max |x| over packed pairs, both sign bits cleared.
+// CHECK: gpu.func @quantize_levels_{{[0-9]+}}(%{{.*}}: memref<8388608xf16>
+// CHECK: %[[ABS:.*]] = arith.andi %{{.*}}, %c2147450879_i32{{[_0-9]*}} : i32
+// CHECK: "max.NaN.f16x2 $0, $1, $2;", "=r,r,r" %[[ABS]], %{{.*}} : (i32, i32) -> i32
 // CHECK-LABEL: gpu.func @int8_linear_{{[0-9]+}}(
 // CHECK: wgmma.mma_async.sync.aligned.m64n256k32.s32.s8.s8
 // Clusters of 2 (2 × 3 work items of 2 row tiles: 12 blocks). One
@@ -96,7 +114,8 @@
 // each block of the cluster) per slot; the cluster syncs; consumers wait
 // on full, multiply the slot's two K tiles, give the previous slot back to
 // both blocks; the producer arms full with a stage's bytes (A 8 KiB + B
-// 8 KiB) and copies A and its half of B (multicast).
+// 8 KiB) and copies its half of B (multicast) and A. Every thread waits
+// for the kernel before at the start.
 // CLUSTER-LABEL: func.func @w2a8(
 // CLUSTER: gpu.launch_func @bwta_kernels::@int8_linear blocks in (%c12, %c1, %c1) threads in (%c288, %c1, %c1)
 // CLUSTER-LABEL: gpu.func @int8_linear(
@@ -106,6 +125,8 @@
 // CLUSTER: fence.mbarrier_init.release.cluster
 // CLUSTER: barrier.cluster.arrive.release
 // CLUSTER: nvvm.shfl.sync idx
+// CLUSTER: nvvm.griddepcontrol  wait
+// CLUSTER: scf.if
 // CLUSTER: mbarrier.try_wait.parity.shared::cta.b64
 // CLUSTER: nvvm.wgmma.fence.aligned
 // CLUSTER: wgmma.mma_async.sync.aligned.m64n128k32.s32.u8.s8
@@ -118,11 +139,11 @@
 // CLUSTER: nvvm.fence.proxy
 // CLUSTER: cp.async.bulk.global.shared::cta.bulk_group
 // CLUSTER: "mbarrier.arrive.expect_tx.shared::cta.b64 _, [$0], $1;", "r,r,~{memory}" %{{.*}}, %c16384_i32
-// CLUSTER: cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes [$0], [$1], $2, [$3];", "r,l,r,r,~{memory}" %{{.*}}, %{{.*}}, %c8192_i32
 // CLUSTER: cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes.multicast::cluster [$0], [$1], $2, [$3], $4;", "r,l,r,r,h,~{memory}" %{{.*}}, %{{.*}}, %c4096_i32{{[_0-9]*}}, %{{.*}}, %c3_i16
+// CLUSTER: cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes [$0], [$1], $2, [$3];", "r,l,r,r,~{memory}" %{{.*}}, %{{.*}}, %c8192_i32
 // CLUSTER: barrier.cluster.arrive.release
 // 256-wide tiles: 3 × 2 tiles, 6 blocks, one plain copy per operand (B 16
-// KiB);
+// KiB, issued before A; the first 3 stages' B before the wait);
 // f32 output: 3 slots beside the tile [128][264].
 // N256-LABEL: func.func @w2a8(
 // N256: gpu.launch_func @bwta_kernels::@int8_linear blocks in (%c6, %c1, %c1) threads in (%c288, %c1, %c1) dynamic_shared_memory_size %c215600_i32
@@ -131,8 +152,11 @@
 // N256: wgmma.mma_async.sync.aligned.m64n256k32.s32.u8.s8
 // N256: "mbarrier.arrive.shared::cta.b64 _, [$0];"
 // N256: "mbarrier.arrive.expect_tx.shared::cta.b64 _, [$0], $1;", "r,r,~{memory}" %{{.*}}, %c24576_i32
-// N256: complete_tx::bytes [$0], [$1], $2, [$3];", "r,l,r,r,~{memory}" %{{.*}}, %{{.*}}, %c8192_i32
 // N256: complete_tx::bytes [$0], [$1], $2, [$3];", "r,l,r,r,~{memory}" %{{.*}}, %{{.*}}, %c16384_i32
+// N256: nvvm.griddepcontrol  wait
+// N256: "mbarrier.arrive.expect_tx.shared::cta.b64 _, [$0], $1;", "r,r,~{memory}" %{{.*}}, %c24576_i32
+// N256: complete_tx::bytes [$0], [$1], $2, [$3];", "r,l,r,r,~{memory}" %{{.*}}, %{{.*}}, %c16384_i32
+// N256: complete_tx::bytes [$0], [$1], $2, [$3];", "r,l,r,r,~{memory}" %{{.*}}, %{{.*}}, %c8192_i32
 // N256-NOT: cluster
 // N256-LABEL: gpu.func @int8_linear_{{[0-9]+}}(
 
