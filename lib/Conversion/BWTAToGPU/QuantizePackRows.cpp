@@ -636,10 +636,10 @@ public:
   }
 
   /// Per group of four K tiles, byte jj of a lane's plane registers holds
-  /// its bits of tile 4g + jj. f16: each compare takes element e of tiles
-  /// jj and jj + 2 (jj < 2) as one f16x2 against f16 thresholds exact for
-  /// f16 elements; their all-ones halves land on bits 8jj + e and
-  /// 16 + 8jj + e by one lop3 each. The kept sum adds each lane-tree lane's
+  /// its bits of tile 4g + jj. f16: each compare takes a word of two
+  /// elements as one f16x2 against f16 thresholds exact for f16 elements;
+  /// its all-ones halves land on two bits by one lop3 each, the bytes are
+  /// put in place once per group. The kept sum adds each lane-tree lane's
   /// |x| (or +0, which leaves a sum of magnitudes unchanged) tile by tile.
   SmallVector<Value> packTernary(Value delta, BitsFn, TermFn, CombineFn,
                                  Value &keptSum) override {
@@ -647,6 +647,10 @@ public:
     Location loc = kb.loc;
     const int64_t k = spec.k;
     const bool half = eltBytes == 2;
+    // A fixed Δ needs no fold first: the row's copies may still be in flight.
+    if (!arrived)
+      NVVM::CpAsyncWaitGroupOp::create(b, loc, 0);
+    arrived = true;
     // p = [x > Δ], n = [x < −Δ]. For f16 x, x > Δ ⟺ x ≥ Δh, the least f16
     // above Δ (Δ rounded toward zero, then the next f16: Δ ≥ 0), and
     // x < −Δ ⟺ x ≤ −Δh; Δ = +∞ or NaN keeps nothing, as does a NaN Δh.
@@ -702,58 +706,47 @@ public:
       // kept[jj][e]: the kept value of element e of tile jj (a word whose
       // f16 half or f32 holds it).
       SmallVector<SmallVector<std::pair<Value, int64_t>>> kept(4);
-      auto addBits = [&](Value v, Value inMask, uint32_t bits) {
+      auto addBits = [&](Value v, Value inMask, uint32_t bits, SmallVector<Value> &into) {
         auto [pm, nm] = masks(v);
         if (inMask) {
           pm = kb.andI(pm, inMask);
           nm = kb.andI(nm, inMask);
         }
-        planes[0] = lop3(kb, pm, bits, planes[0], 0xEA); // (pm & bits) | planes
+        into[0] = lop3(kb, pm, bits, into[0], 0xEA); // (pm & bits) | into
         if (!spec.notNegative)
-          planes[1] = lop3(kb, nm, bits, planes[1], 0xEA);
+          into[1] = lop3(kb, nm, bits, into[1], 0xEA);
         else if (inMask) // q = ¬n inside K
-          planes[1] = lop3(kb, lop3(kb, nm, inMask, inMask, 0x0C), bits, planes[1], 0xEA);
+          into[1] = lop3(kb, lop3(kb, nm, inMask, inMask, 0x0C), bits, into[1], 0xEA);
         else
-          planes[1] = lop3(kb, nm, bits, planes[1], 0xAE); // (~nm & bits) | planes
+          into[1] = lop3(kb, nm, bits, into[1], 0xAE); // (~nm & bits) | into
         return lop3(kb, v, pm, nm, 0xE0);                  // v & (pm | nm)
       };
       if (half) {
-        SmallVector<std::array<Value, 4>> words(4);
-        for (int64_t jj = 0; jj < 4; ++jj)
-          for (int64_t i = 0; i < 4; ++i)
-            words[jj][i] = kb.i32(0);
+        // Word i of tile jj holds elements 2i (low half) and 2i + 1 (high):
+        // their bits go to 8(jj % 2) + 2i and 16 + 8(jj % 2) + 2i + 1 of
+        // `planes` (jj < 2) or `upper` (jj ≥ 2), whose bytes are then [even
+        // bits of tile 0 (or 2), of tile 1 (3), odd bits of tile 0 (2), of
+        // tile 1 (3)]: two prmt and an or per plane merge them into bytes jj.
+        SmallVector<Value> upper(2, kb.i32(0));
         for (int64_t jj = 0; jj < tiles; ++jj) {
           SmallVector<Value> w = loadTile(kb.add(first, kb.i32(jj)));
-          std::copy(w.begin(), w.end(), words[jj].begin());
-        }
-        for (int64_t jj = 0; jj < 2 && jj < tiles; ++jj) {
-          Value inMask;
-          if (masked) {
-            Value low = kb.andI(in[jj], kb.i32(0xffff));
-            inMask = jj + 2 < tiles
-                         ? arith::OrIOp::create(b, loc, low,
-                                                kb.andI(in[jj + 2], kb.i32(int32_t(0xffff0000u))))
-                               .getResult()
-                         : low;
-          }
           kept[jj].resize(8);
-          if (jj + 2 < tiles)
-            kept[jj + 2].resize(8);
-          for (int64_t e = 0; e < 8; ++e) {
-            Value v = prmt(kb, words[jj][e / 2], words[jj + 2][e / 2],
-                           e % 2 ? 0x7632u : 0x5410u);
-            Value kv = addBits(v, inMask, 0x10001u << (8 * jj + e));
-            kept[jj][e] = {kv, 0};
-            if (jj + 2 < tiles)
-              kept[jj + 2][e] = {kv, 1};
+          for (int64_t i = 0; i < 4; ++i) {
+            uint32_t bits = (1u << (8 * (jj % 2) + 2 * i)) | (1u << (16 + 8 * (jj % 2) + 2 * i + 1));
+            Value kv = addBits(w[i], masked ? in[jj] : Value(), bits, jj < 2 ? planes : upper);
+            kept[jj][2 * i] = {kv, 0};
+            kept[jj][2 * i + 1] = {kv, 1};
           }
         }
+        for (int64_t p = 0; p < 2; ++p)
+          planes[p] = arith::OrIOp::create(b, loc, prmt(kb, planes[p], upper[p], 0x5410u),
+                                           prmt(kb, planes[p], upper[p], 0x7632u));
       } else {
         for (int64_t jj = 0; jj < tiles; ++jj) {
           SmallVector<Value> w = loadTile(kb.add(first, kb.i32(jj)));
           kept[jj].resize(8);
           for (int64_t e = 0; e < 8; ++e)
-            kept[jj][e] = {addBits(w[e], masked ? in[jj] : Value(), 1u << (8 * jj + e)), 0};
+            kept[jj][e] = {addBits(w[e], masked ? in[jj] : Value(), 1u << (8 * jj + e), planes), 0};
         }
       }
       for (int64_t jj = 0; jj < tiles; ++jj)

@@ -37,15 +37,24 @@
 // LANE-COUNT-12: gpu.shuffle xor {{.*}} : f32
 // The f16 threshold: Δ rounded toward zero, the next f16 above it.
 // LANE: llvm.inline_asm "{ .reg .b16 h; cvt.rz.f16.f32 h, $1; cvt.u32.u16 $0, h; }"
-// Element e of tiles 0 and 2 paired, compared as f16x2, its all-ones
-// halves put on bits e and 16 + e; q = ¬n inside K (the masked group).
-// LANE: llvm.inline_asm "prmt.b32 $0, $1, $2, 0x5410;"
-// LANE-NEXT: llvm.inline_asm "set.ge.u32.f16x2 $0, $1, $2;"
+// Each word (elements 2i and 2i + 1 of tile jj) compared as one f16x2, as
+// loaded: its all-ones halves put on bits 8(jj % 2) + 2i and
+// 16 + 8(jj % 2) + 2i + 1 (tile 0 word 0: 0x00020001, tiles 1 and 3 word 3:
+// 0x80004000) of a register for tiles 0, 1 or one for tiles 2, 3; q = ¬n
+// inside K (the masked group). Then per plane two prmt and an or put
+// the bytes in tile order.
+// LANE-NOT: llvm.inline_asm "prmt.b32
+// LANE: llvm.inline_asm "set.ge.u32.f16x2 $0, $1, $2;"
 // LANE-NEXT: llvm.inline_asm "set.le.u32.f16x2 $0, $1, $2;"
-// LANE: llvm.inline_asm "lop3.b32 $0, $1, 0x00010001, $2, 0xea;"
+// LANE: llvm.inline_asm "lop3.b32 $0, $1, 0x00020001, $2, 0xea;"
 // LANE-NEXT: llvm.inline_asm "lop3.b32 $0, $1, $2, $3, 0x0c;"
-// LANE-NEXT: llvm.inline_asm "lop3.b32 $0, $1, 0x00010001, $2, 0xea;"
+// LANE-NEXT: llvm.inline_asm "lop3.b32 $0, $1, 0x00020001, $2, 0xea;"
 // LANE-NEXT: llvm.inline_asm "lop3.b32 $0, $1, $2, $3, 0xe0;"
+// LANE-COUNT-4: llvm.inline_asm "lop3.b32 $0, $1, 0x80004000, $2, 0xea;"
+// LANE-NOT: set.ge.u32.f16x2
+// LANE: llvm.inline_asm "prmt.b32 $0, $1, $2, 0x7632;"
+// LANE-NEXT: llvm.inline_asm "prmt.b32 $0, $1, $2, 0x5410;"
+// LANE-NEXT: arith.ori
 // Four lanes' bytes transposed into words (per plane): two shuffles and
 // two byte permutes by lane-dependent selectors.
 // LANE: gpu.shuffle xor {{.*}} : i32
