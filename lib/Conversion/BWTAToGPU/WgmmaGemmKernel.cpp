@@ -16,17 +16,19 @@
 //   pipelined (BN = 128): thread 0 keeps S slots S − 2 K tiles ahead,
 //     full[slot] mbarriers, a block barrier per K tile; S = 6 with 2 blocks
 //     per SM, up to 16 where the grid has one block per SM;
-//   specialized (BN = 256, 1 block per SM, persistent): a producer warp
-//     fills 8 slots (5 for f32 outputs), the consumers give slots back
-//     through empty[slot] mbarriers. With one block per SM nothing else
-//     hides a tile's prologue and epilogue, so the grid is one block per SM
-//     walking the tiles: the producer fills the next tile's slots while the
-//     consumers finish this one, the epilogue parameters load during the
-//     mainloop, and the output rows leave through bulk async copies
+//   specialized (persistent; BN = 128 with 2 blocks per SM and 6 slots,
+//     the default from 512 tiles, or BN = 256 with 1 block per SM and 8
+//     slots, 5 for f32 outputs): a producer warp fills the slots, the
+//     consumers give them back through empty[slot] mbarriers; the grid
+//     walks the tiles, so the producer fills the next tile's slots while
+//     the consumers finish this one, the epilogue parameters load during
+//     the mainloop, and the output rows leave through bulk async copies
 //     (cp.async.bulk) that drain while the next tile runs
 //     (bench/proto/FINDINGS.md, "Port").
 // Both wait for the previous kernel (griddepcontrol.wait) only after the
-// first stages' weight copies are issued.
+// first stages' weight copies are issued. What bounds both (H200,
+// bench/RESULTS.md session 7): not the fills — a tile's epilogue runs on
+// the consumers while the tensor pipe idles (~50 % busy at K = 4096).
 //
 // Shared memory (dynamic; its base rounded up to 1 KiB):
 //   slot s at s·STAGE: A plane p [128 rows][32 B], A plane q, then
