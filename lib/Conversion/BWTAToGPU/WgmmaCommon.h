@@ -110,6 +110,35 @@ inline void mbarrierWaitParity(KernelBuilder &kb, mlir::Value address, mlir::Val
                {address, parity}, "r,r,~{memory}");
 }
 
+/// Arms the mbarrier at shared address `bar` to expect `bytes` more bytes
+/// of asynchronous copies in its current phase (one arrival).
+inline void mbarrierArriveExpectTx(KernelBuilder &kb, mlir::Value bar, mlir::Value bytes) {
+  ptxStatement(kb, "mbarrier.arrive.expect_tx.shared::cta.b64 _, [$0], $1;", {bar, bytes},
+               "r,r,~{memory}");
+}
+
+/// One bulk copy of `bytes` (i32, a multiple of 16) from global `source` to
+/// shared address `dest`, completing on the mbarrier at `bar`.
+inline void bulkCopyToShared(KernelBuilder &kb, mlir::Value dest, mlir::Value source,
+                             mlir::Value bytes, mlir::Value bar) {
+  ptxStatement(kb,
+               "cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes "
+               "[$0], [$1], $2, [$3];",
+               {dest, source, bytes, bar}, "r,l,r,r,~{memory}");
+}
+
+/// `value` (i32) as lane 0 of the warp holds it, a value ptxas knows to be
+/// warp-uniform: role tests on it keep the wgmmas unserialized (with a test
+/// on %tid.x ptxas serializes every wgmma, "compiler-inserted WG.AR in
+/// divergent path"), as CUTLASS does.
+inline mlir::Value warpUniform(KernelBuilder &kb, mlir::Value value) {
+  mlir::Type i32 = kb.b.getI32Type();
+  return mlir::NVVM::ShflOp::create(
+      kb.b, kb.loc, i32, kb.i32(-1), value, kb.i32(0), kb.i32(31),
+      mlir::NVVM::ShflKindAttr::get(kb.b.getContext(), mlir::NVVM::ShflKind::idx),
+      mlir::UnitAttr());
+}
+
 } // namespace bwta::gpu_kernels
 
 #endif // BWTA_LIB_CONVERSION_BWTATOGPU_WGMMACOMMON_H

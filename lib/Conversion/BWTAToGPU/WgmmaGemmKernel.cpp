@@ -128,32 +128,6 @@ std::optional<Config> specializedConfig(int64_t blockN, int64_t elementBytes) {
   return c;
 }
 
-/// `wgmma.mma_async ... .b1.b1.and.popc` through inline PTX: MLIR 22's
-/// nvvm.wgmma.mma_async accepts b1 operands but prints no `.and.popc`,
-/// which ptxas rejects. Operands: $0..$(n/2 − 1) the accumulators (tied to
-/// the inputs after the scalars), $(n/2)/$(n/2 + 1) the A/B descriptors,
-/// $(n/2 + 2) = 1 (scale-d: accumulate).
-std::string wgmmaAsm(int64_t n) {
-  std::string regs;
-  for (int64_t i = 0; i < n / 2; ++i)
-    regs += (i ? ", $" : "$") + std::to_string(i);
-  return llvm::formatv("{{\n.reg .pred p;\nsetp.ne.b32 p, ${2}, 0;\n"
-                       "wgmma.mma_async.sync.aligned.m64n{0}k256.s32.b1.b1."
-                       "and.popc {{{1}}, ${3}, ${4}, p;\n}\n",
-                       n, regs, n / 2 + 2, n / 2, n / 2 + 1)
-      .str();
-}
-
-std::string wgmmaConstraints(int64_t n) {
-  std::string c;
-  for (int64_t i = 0; i < n / 2; ++i)
-    c += "=r,";
-  c += "l,l,r";
-  for (int64_t i = 0; i < n / 2; ++i)
-    c += "," + std::to_string(i);
-  return c;
-}
-
 /// Address and pointer helpers of the kernel (shared memory by 32-bit
 /// address, global memory through LLVM pointers).
 struct WgmmaBuilder {
@@ -187,15 +161,6 @@ struct WgmmaBuilder {
   Value swizzle(Value r, Value c) {
     Value half = arith::XOrIOp::create(b(), loc(), c, andC(shr(r, 2), 1));
     return kb.add(kb.mul(r, kRowBytes), shl(half, 4));
-  }
-  /// The shared-memory matrix descriptor of a swizzled block at `address`:
-  /// start address >> 4, LBO 1 (unused), SBO 256 B (8-row groups), 32-byte
-  /// swizzle.
-  Value descriptor(Value address) {
-    Value start = arith::ShRUIOp::create(b(), loc(), toI64(andC(address, 0x3FFFF)), c64(4));
-    int64_t fixed = (int64_t(1) << 16) | (int64_t(256 >> 4) << 32) |
-                    int64_t(uint64_t(3) << 62);
-    return arith::OrIOp::create(b(), loc(), start, c64(fixed));
   }
   /// Inline PTX without results (WgmmaCommon.h: the mbarrier operations'
   /// NVVM ops print other spellings across LLVM versions).
@@ -305,13 +270,10 @@ Kernel gpu_kernels::buildWgmmaGemmKernel(OpBuilder &b, Location loc,
   auto fullBar = [&](Value slot) { return kb.add(fullBars, wb.shl(slot, 3)); };
   auto slotAt = [&](Value slot) { return kb.add(base, kb.mul(slot, cfg.stageBytes())); };
   auto bulkCopy = [&](Value dest, Value source, int64_t bytes, Value slot) {
-    wb.ptx("cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes "
-           "[$0], [$1], $2, [$3];",
-           {dest, source, kb.i32(bytes), fullBar(slot)}, "r,l,r,r,~{memory}");
+    bulkCopyToShared(kb, dest, source, kb.i32(bytes), fullBar(slot));
   };
   auto arm = [&](Value slot) {
-    wb.ptx("mbarrier.arrive.expect_tx.shared::cta.b64 _, [$0], $1;",
-           {fullBar(slot), kb.i32(cfg.stageBytes())}, "r,r,~{memory}");
+    mbarrierArriveExpectTx(kb, fullBar(slot), kb.i32(cfg.stageBytes()));
   };
   auto copyA = [&](Value slot, Value kt, Value mBlock) {
     Value chunk = kb.add(kb.mul(mBlock, kTiles), kt);
@@ -356,7 +318,7 @@ Kernel gpu_kernels::buildWgmmaGemmKernel(OpBuilder &b, Location loc,
       copyB(kb.i32(s), kb.i32(s), firstN);
     }
   });
-  NVVM::GriddepcontrolOp::create(b, loc, NVVM::GridDepActionKind::wait);
+  kb.waitForPredecessor();
   kb.ifThen(issuer, [&] {
     for (int64_t s = 0; s < ahead; ++s)
       copyA(kb.i32(s), kb.i32(s), firstM);
@@ -365,34 +327,25 @@ Kernel gpu_kernels::buildWgmmaGemmKernel(OpBuilder &b, Location loc,
     return kb.load(memref, kind == ParamKind::PerRow ? index : kb.idx(0));
   };
 
-  Value descBase = wb.descriptor(base);
+  Value descBase = wgmmaDescriptor(kb, base, kRowBytes);
   auto descAt = [&](Value slot, Value offset) {
     Value bytes = kb.add(kb.mul(slot, cfg.stageBytes()), offset);
     return kb.add(descBase, wb.toI64(wb.shr(bytes, 4)));
   };
   Value aOffset = kb.mul(warpgroup, 64 * kRowBytes);
-  SmallVector<Type> accTypes(blockN / 2, i32);
-  auto accType = LLVM::LLVMStructType::getLiteral(b.getContext(), accTypes);
-  std::string asmText = wgmmaAsm(blockN), constraints = wgmmaConstraints(blockN);
+  // MLIR 22's nvvm.wgmma.mma_async accepts b1 operands but prints no
+  // `.and.popc`, which ptxas rejects: inline PTX (wgmmaAsync).
+  std::string instruction =
+      llvm::formatv("wgmma.mma_async.sync.aligned.m64n{0}k256.s32.b1.b1.and.popc", blockN).str();
   // The wgmmas of one K tile in slot `slot`: planes p and q times the same
   // weight tile, into the one accumulator.
   auto multiply = [&](Value slot, ValueRange acc) {
     Value descB = descAt(slot, kb.i32(kBOffset));
     NVVM::WgmmaFenceAlignedOp::create(b, loc);
     SmallVector<Value> d(acc);
-    for (int64_t plane = 0; plane < 2; ++plane) {
-      Value descA = descAt(slot, kb.add(aOffset, kb.i32(plane * kPlaneBytes)));
-      SmallVector<Value> operands{descA, descB, kb.i32(1)};
-      operands.append(d);
-      auto mma = LLVM::InlineAsmOp::create(
-          b, loc, accType, operands, asmText, constraints,
-          /*has_side_effects=*/true, /*is_align_stack=*/false,
-          LLVM::tailcallkind::TailCallKind::None,
-          LLVM::AsmDialectAttr::get(b.getContext(), LLVM::AsmDialect::AD_ATT),
-          /*operand_attrs=*/ArrayAttr());
-      for (int64_t e = 0; e < blockN / 2; ++e)
-        d[e] = LLVM::ExtractValueOp::create(b, loc, mma.getResult(0), e);
-    }
+    for (int64_t plane = 0; plane < 2; ++plane)
+      d = wgmmaAsync(kb, instruction, d,
+                     descAt(slot, kb.add(aOffset, kb.i32(plane * kPlaneBytes))), descB);
     NVVM::WgmmaGroupSyncAlignedOp::create(b, loc);
     NVVM::WgmmaWaitGroupSyncOp::create(b, loc, 1);
     return d;
@@ -408,15 +361,6 @@ Kernel gpu_kernels::buildWgmmaGemmKernel(OpBuilder &b, Location loc,
 
   // Fragments to the output tile (consumers): d[4j + 2h + e] is row 64w +
   // 16(warp % 4) + g + 8h, column 8j + 2t + e.
-  // Inline PTX with one 32-bit result, kept in place (has side effects).
-  auto asmValue = [&](StringRef text, StringRef constraints, ValueRange operands) -> Value {
-    auto op = LLVM::InlineAsmOp::create(
-        b, loc, i32, operands, text, constraints, /*has_side_effects=*/true, /*is_align_stack=*/false,
-        LLVM::tailcallkind::TailCallKind::None,
-        LLVM::AsmDialectAttr::get(b.getContext(), LLVM::AsmDialect::AD_ATT),
-        /*operand_attrs=*/ArrayAttr());
-    return op.getResult(0);
-  };
   auto storeFragments = [&](Value base, ArrayRef<Value> acc) {
     Value tileBase = cfg.tile() ? kb.add(base, kb.i32(cfg.tile())) : base;
     Value rowA = kb.add(kb.add(kb.mul(warpgroup, 64), kb.mul(wb.andC(warp, 3), 16)), g);
@@ -590,12 +534,9 @@ Kernel gpu_kernels::buildWgmmaGemmKernel(OpBuilder &b, Location loc,
   // full[slot] completes its phase of that parity when the stage's bytes
   // have landed, empty[slot] when all 8 consumer warps are past the wgmmas
   // that read the slot's previous round.
-  // The role from lane 0's warpgroup (as CUTLASS does): a value ptxas
-  // knows to be warp-uniform. With `tid < 256` it serializes every wgmma
-  // ("compiler-inserted WG.AR in divergent path"; 15 % slower layers).
-  Value uniformGroup = NVVM::ShflOp::create(
-      b, loc, i32, kb.i32(-1), warpgroup, kb.i32(0), kb.i32(31),
-      NVVM::ShflKindAttr::get(b.getContext(), NVVM::ShflKind::idx), UnitAttr());
+  // The role from lane 0's warpgroup (warpUniform; a test on %tid.x made
+  // the layers 15 % slower).
+  Value uniformGroup = warpUniform(kb, warpgroup);
   Value isConsumer = kb.ult(uniformGroup, kConsumers / 128);
   Value block = kb.indexToI32(kb.blockId(gpu::Dimension::x));
   // This block's output tiles: block + i·grid for i < count.
@@ -610,7 +551,7 @@ Kernel gpu_kernels::buildWgmmaGemmKernel(OpBuilder &b, Location loc,
                          scf::YieldOp::create(b, loc);
                        });
   };
-  auto opaque = [&](Value v) { return asmValue("mov.b32 $0, $1;", "=r,r", {v}); };
+  auto opaque = [&](Value v) { return ptxValue(kb, "mov.b32 $0, $1;", "=r,r", {v}); };
   auto namedBarrier = [&] { // the 8 consumer warps
     wb.ptx("bar.sync 1, 256;", {}, "~{memory}");
   };

@@ -158,11 +158,8 @@ Kernel gpu_kernels::buildWgmmaInt8GemmKernel(OpBuilder &b, Location loc,
   else
     gpu::BarrierOp::create(b, loc);
 
-  // The role from lane 0's warpgroup: a value ptxas knows to be
-  // warp-uniform (with `tid < 256` it serializes every wgmma).
-  Value uniformGroup = NVVM::ShflOp::create(
-      b, loc, i32, kb.i32(-1), warpgroup, kb.i32(0), kb.i32(31),
-      NVVM::ShflKindAttr::get(b.getContext(), NVVM::ShflKind::idx), UnitAttr());
+  // The role from lane 0's warpgroup (warpUniform).
+  Value uniformGroup = warpUniform(kb, warpgroup);
   Value isConsumer = kb.ult(uniformGroup, kConsumers / 128);
   Value count = kb.add(kb.divu(kb.sub(kb.i32(work - 1), clusterId), clusters), kb.i32(1));
   // body(first K slot number u of the tile, mBlock, nBlock): K slot u of
@@ -424,14 +421,10 @@ Kernel gpu_kernels::buildWgmmaInt8GemmKernel(OpBuilder &b, Location loc,
     const int64_t part = cfg.bBytes() / cluster; // the B bytes one block copies
     Value mask = arith::ConstantIntOp::create(b, loc, b.getI16Type(), (1 << cluster) - 1);
     auto copy = [&](Value dest, Value source, int64_t bytes, Value full) {
-      ptxStatement(kb,
-                   "cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes "
-                   "[$0], [$1], $2, [$3];",
-                   {dest, source, kb.i32(bytes), full}, "r,l,r,r,~{memory}");
+      bulkCopyToShared(kb, dest, source, kb.i32(bytes), full);
     };
     auto arm = [&](Value slot) {
-      ptxStatement(kb, "mbarrier.arrive.expect_tx.shared::cta.b64 _, [$0], $1;",
-                   {bar(fullBars, slot), kb.i32(cfg.stageBytes())}, "r,r,~{memory}");
+      mbarrierArriveExpectTx(kb, bar(fullBars, slot), kb.i32(cfg.stageBytes()));
     };
     // Copies this block's part of B's K slot kt (rows nBlock·BN.. of its
     // 256-row block) into slot `slot`.
