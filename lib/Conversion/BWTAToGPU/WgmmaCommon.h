@@ -110,6 +110,17 @@ inline void mbarrierWaitParity(KernelBuilder &kb, mlir::Value address, mlir::Val
                {address, parity}, "r,r,~{memory}");
 }
 
+/// Initializes the mbarrier at shared address `bar` for `count` arrivals.
+inline void mbarrierInit(KernelBuilder &kb, mlir::Value bar, int64_t count) {
+  ptxStatement(kb, "mbarrier.init.shared::cta.b64 [$0], $1;", {bar, kb.i32(count)},
+               "r,r,~{memory}");
+}
+
+/// One arrival on the mbarrier at shared address `bar`.
+inline void mbarrierArrive(KernelBuilder &kb, mlir::Value bar) {
+  ptxStatement(kb, "mbarrier.arrive.shared::cta.b64 _, [$0];", {bar}, "r,~{memory}");
+}
+
 /// Arms the mbarrier at shared address `bar` to expect `bytes` more bytes
 /// of asynchronous copies in its current phase (one arrival).
 inline void mbarrierArriveExpectTx(KernelBuilder &kb, mlir::Value bar, mlir::Value bytes) {

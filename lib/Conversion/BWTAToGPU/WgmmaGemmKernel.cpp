@@ -157,21 +157,10 @@ struct WgmmaBuilder {
   void storeShared(Value value, Value address, unsigned align = 4) {
     LLVM::StoreOp::create(b(), loc(), value, kb.sharedPointer(address), align);
   }
-  /// Byte offset of the 16-byte chunk `c` of row `r` in a swizzled block.
-  Value swizzle(Value r, Value c) {
-    Value half = arith::XOrIOp::create(b(), loc(), c, andC(shr(r, 2), 1));
-    return kb.add(kb.mul(r, kRowBytes), shl(half, 4));
-  }
   /// Inline PTX without results (WgmmaCommon.h: the mbarrier operations'
   /// NVVM ops print other spellings across LLVM versions).
   void ptx(StringRef text, ValueRange operands, StringRef constraints) {
     ptxStatement(kb, text, operands, constraints);
-  }
-  void mbarrierInit(Value address, int64_t count) {
-    ptx("mbarrier.init.shared::cta.b64 [$0], $1;", {address, kb.i32(count)}, "r,r,~{memory}");
-  }
-  void mbarrierArrive(Value address) {
-    ptx("mbarrier.arrive.shared::cta.b64 _, [$0];", {address}, "r,~{memory}");
   }
   void mbarrierWait(Value address, Value parity) { mbarrierWaitParity(kb, address, parity); }
 };
@@ -294,9 +283,9 @@ Kernel gpu_kernels::buildWgmmaGemmKernel(OpBuilder &b, Location loc,
   Value emptyBars = kb.add(base, kb.i32(cfg.empty()));
   kb.ifThen(kb.eq(tid, 0), [&] {
     for (int64_t s = 0; s < stages; ++s) {
-      wb.mbarrierInit(kb.add(fullBars, kb.i32(8 * s)), 1);
+      mbarrierInit(kb, kb.add(fullBars, kb.i32(8 * s)), 1);
       if (cfg.specialized)
-        wb.mbarrierInit(kb.add(emptyBars, kb.i32(8 * s)), kConsumers / 32);
+        mbarrierInit(kb, kb.add(emptyBars, kb.i32(8 * s)), kConsumers / 32);
     }
     wb.ptx("fence.mbarrier_init.release.cluster;", {}, "~{memory}");
   });
@@ -587,12 +576,12 @@ Kernel gpu_kernels::buildWgmmaGemmKernel(OpBuilder &b, Location loc,
             // wait_group 1: the wgmmas of K tile u − 1 are done.
             Value previous = kb.remu(kb.add(u, kb.i32(stages - 1)), stages);
             kb.ifThen(kb.andI(kb.cmp(arith::CmpIPredicate::ugt, kt, kb.i32(0)), kb.eq(lane, 0)),
-                      [&] { wb.mbarrierArrive(kb.add(emptyBars, wb.shl(previous, 3))); });
+                      [&] { mbarrierArrive(kb, kb.add(emptyBars, wb.shl(previous, 3))); });
             scf::YieldOp::create(b, loc, d);
           });
       NVVM::WgmmaWaitGroupSyncOp::create(b, loc, 0);
       Value last = kb.remu(kb.add(first, kb.i32(kTiles - 1)), stages);
-      kb.ifThen(kb.eq(lane, 0), [&] { wb.mbarrierArrive(kb.add(emptyBars, wb.shl(last, 3))); });
+      kb.ifThen(kb.eq(lane, 0), [&] { mbarrierArrive(kb, kb.add(emptyBars, wb.shl(last, 3))); });
       SmallVector<Value> acc(loop.getResults().begin(), loop.getResults().end());
 
       // The shared base again, through an opaque move: else LLVM hoists

@@ -139,11 +139,8 @@ Kernel gpu_kernels::buildWgmmaInt8GemmKernel(OpBuilder &b, Location loc,
 
   kb.ifThen(kb.eq(tid, 0), [&] {
     for (int64_t s = 0; s < stages; ++s) {
-      ptxStatement(kb, "mbarrier.init.shared::cta.b64 [$0], $1;",
-                   {kb.add(fullBars, kb.i32(8 * s)), kb.i32(1)}, "r,r,~{memory}");
-      ptxStatement(kb, "mbarrier.init.shared::cta.b64 [$0], $1;",
-                   {kb.add(emptyBars, kb.i32(8 * s)), kb.i32(cluster * kConsumers / 32)},
-                   "r,r,~{memory}");
+      mbarrierInit(kb, kb.add(fullBars, kb.i32(8 * s)), 1);
+      mbarrierInit(kb, kb.add(emptyBars, kb.i32(8 * s)), cluster * kConsumers / 32);
     }
     if (cluster > 1)
       ptxStatement(kb, "fence.mbarrier_init.release.cluster;", {}, "~{memory}");
@@ -188,7 +185,7 @@ Kernel gpu_kernels::buildWgmmaInt8GemmKernel(OpBuilder &b, Location loc,
   auto release = [&](Value slot) {
     Value at = bar(emptyBars, slot);
     if (cluster == 1) {
-      ptxStatement(kb, "mbarrier.arrive.shared::cta.b64 _, [$0];", {at}, "r,~{memory}");
+      mbarrierArrive(kb, at);
       return;
     }
     for (int64_t r = 0; r < cluster; ++r)
