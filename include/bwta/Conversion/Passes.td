@@ -148,12 +148,20 @@ def ConvertBWTAToGPUPass : Pass<"bwta-lower-to-gpu", "::mlir::ModuleOp"> {
            /*default=*/"-1",
            "fewest output tiles (128 x wgmma-specialized-n) for the "
            "warp-specialized configuration; -1 picks the measured default "
-           "(512 tiles of 128x128, 924 of 128x256)">,
+           "(ping-pong: 264 tiles of 128x128; else 512 tiles of 128x128, "
+           "924 of 128x256)">,
     Option<"wgmmaSpecializedN", "wgmma-specialized-n", "int64_t",
            /*default=*/"128",
-           "tile width of the warp-specialized configuration: 128 (two "
-           "blocks per SM; f16 outputs, else the pipelined kernel) or 256 "
-           "(one block per SM)">,
+           "tile width of the warp-specialized configuration: 128 "
+           "(ping-pong; with wgmma-pingpong=false two blocks per SM, f16 "
+           "outputs only) or 256 (one block per SM, both warpgroups on a "
+           "tile)">,
+    Option<"wgmmaPingpong", "wgmma-pingpong", "bool", /*default=*/"true",
+           "make the warp-specialized configuration of the BWTA wgmma "
+           "kernel ping-pong: one block per SM whose two consumer warpgroups "
+           "take turns on 128x128 tiles of their own, one's epilogue during "
+           "the other's mainloop (from 264 tiles by default); false: both "
+           "warpgroups on one tile of 128 x wgmma-specialized-n">,
     Option<"quantizeWarpMinM", "quantize-warp-min-m", "int64_t",
            /*default=*/"-1",
            "smallest M (rows) an activation quantizer packs with a warp per "

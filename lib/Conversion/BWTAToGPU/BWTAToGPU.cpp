@@ -244,9 +244,9 @@ struct ConvertBWTAToGPUPass
     return {blockN, int8WgmmaCluster == 2 ? 2 : 1};
   }
 
-  bool wgmmaSpecializedAllowed() const { return wgmmaSpecialized; }
-  int64_t wgmmaSpecializedTiles() const { return wgmmaSpecializedMinTiles; }
-  int64_t wgmmaSpecializedWidth() const { return wgmmaSpecializedN; }
+  WgmmaGemmOptions wgmmaGemmOptions() const {
+    return {wgmmaSpecialized, wgmmaSpecializedMinTiles, wgmmaSpecializedN, wgmmaPingpong};
+  }
 
   /// Warps per row of such a quantizer (0: by M).
   int64_t quantizeRowWarps() const { return quantizeWarpsPerRow; }
@@ -664,9 +664,7 @@ LogicalResult HostLowering::lowerEpilogue(BTCEpilogueOp op) {
     });
   else if (wgmma)
     kernel = addKernel([&](OpBuilder &b) {
-      return buildWgmmaGemmKernel(b, op.getLoc(), "linear", spec,
-                                  pass.wgmmaSpecializedAllowed(), pass.wgmmaSpecializedTiles(),
-                                  pass.wgmmaSpecializedWidth());
+      return buildWgmmaGemmKernel(b, op.getLoc(), "linear", spec, pass.wgmmaGemmOptions());
     });
   else
     kernel = addGemmKernel(op.getLoc(), "linear", spec);

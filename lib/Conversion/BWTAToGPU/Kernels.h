@@ -174,13 +174,21 @@ bool wgmmaGemmApplies(const PlaneGemmSpec &spec);
 /// The words of its lhs (wgmma tiles of 128 rows) and rhs (256 rows).
 int64_t wgmmaGemmLhsWords(const PlaneGemmSpec &spec);
 int64_t wgmmaGemmRhsWords(const PlaneGemmSpec &spec);
-/// `specialized`: allow the warp-specialized configuration with 128 ×
-/// `specializedN` tiles (128: two blocks per SM; 256: one), from
-/// `specializedMinTiles` such tiles on (< 0: the measured default).
+/// How the wgmma GEMM may configure itself (the pass's wgmma-specialized*
+/// and wgmma-pingpong options): `specialized` allows the warp-specialized
+/// configuration with 128 × `specializedN` tiles (128: two blocks per SM;
+/// 256: one), from `specializedMinTiles` such tiles on (< 0: the measured
+/// default); `pingpong` makes it one block per SM whose two consumer
+/// warpgroups take turns on 128 × 128 tiles of their own.
+struct WgmmaGemmOptions {
+  bool specialized = true;
+  int64_t specializedMinTiles = -1;
+  int64_t specializedN = 128;
+  bool pingpong = false;
+};
 Kernel buildWgmmaGemmKernel(mlir::OpBuilder &b, mlir::Location loc,
                             llvm::StringRef name, const PlaneGemmSpec &spec,
-                            bool specialized, int64_t specializedMinTiles = -1,
-                            int64_t specializedN = 128);
+                            const WgmmaGemmOptions &options);
 
 /// Dynamic per-row quantization of a [rows, K] float tensor (f32, f16 or
 /// bf16) into packed planes [P][RT][KT][R][8] (R = 16 for a GEMM lhs, 8 for

@@ -39,12 +39,13 @@ inline mlir::Value wgmmaDescriptor(KernelBuilder &kb, mlir::Value address,
 
 /// `instruction` (e.g. "wgmma.mma_async.sync.aligned.m64n256k32.s32.u8.s8")
 /// on the accumulators `acc` (int32, one per register of the fragment)
-/// with A and B from descriptors, accumulating (scale-d = 1); returns the
-/// new accumulators. Operands: $0..$(n−1) the results, tied to the inputs
-/// $(n+3)..; $n, $(n+1) the descriptors, $(n+2) = 1 (scale-d).
+/// with A and B from descriptors, accumulating (scale-d = 1, or `scaleD`:
+/// an i32, 0 to overwrite `acc`); returns the new accumulators. Operands:
+/// $0..$(n−1) the results, tied to the inputs $(n+3)..; $n, $(n+1) the
+/// descriptors, $(n+2) scale-d.
 inline llvm::SmallVector<mlir::Value>
 wgmmaAsync(KernelBuilder &kb, llvm::StringRef instruction, mlir::ValueRange acc,
-           mlir::Value descA, mlir::Value descB) {
+           mlir::Value descA, mlir::Value descB, mlir::Value scaleD = {}) {
   int64_t n = acc.size();
   std::string regs, constraints;
   for (int64_t i = 0; i < n; ++i) {
@@ -58,7 +59,7 @@ wgmmaAsync(KernelBuilder &kb, llvm::StringRef instruction, mlir::ValueRange acc,
                      std::to_string(n + 2) + ", 0;\n" + instruction.str() +
                      " {" + regs + "}, $" + std::to_string(n) + ", $" +
                      std::to_string(n + 1) + ", p;\n}\n";
-  llvm::SmallVector<mlir::Value> operands{descA, descB, kb.i32(1)};
+  llvm::SmallVector<mlir::Value> operands{descA, descB, scaleD ? scaleD : kb.i32(1)};
   operands.append(acc.begin(), acc.end());
   auto type = mlir::LLVM::LLVMStructType::getLiteral(
       kb.b.getContext(), llvm::SmallVector<mlir::Type>(n, kb.b.getI32Type()));

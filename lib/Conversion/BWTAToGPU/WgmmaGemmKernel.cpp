@@ -1,10 +1,12 @@
 //===- WgmmaGemmKernel.cpp - the BWTA linear layer on wgmma (sm_90a) ------===//
 //
-// Two structures measured on the H200 (bench/proto/FINDINGS.md): a block of
-// two consumer warpgroups computes a 128 × BN output tile; warpgroup w owns
-// rows 64w..64w+63 with one m64nBN accumulator. Per K tile of 256 bits, both
-// activation planes p and q = ¬n are multiplied by the same weight tile into
-// that one accumulator, straight from shared memory.
+// Structures measured on the H200 (bench/proto/FINDINGS.md, bench/
+// RESULTS.md): a block of two consumer warpgroups computes a 128 × BN
+// output tile, warpgroup w rows 64w..64w+63 with one m64nBN accumulator;
+// or (ping-pong) each warpgroup a 128 × 128 tile of its own with two. Per K
+// tile of 256 bits, both activation planes p and q = ¬n are multiplied by
+// the same weight tile into the row half's accumulator, straight from
+// shared memory.
 //
 // Both operands arrive in wgmma tiles: the activation quantizer writes p, q
 // as [⌈M/128⌉][KT][2][128][32 B] (QuantizePackSpec::wgmmaTiles) and the
@@ -16,19 +18,25 @@
 //   pipelined (BN = 128): thread 0 keeps S slots S − 2 K tiles ahead,
 //     full[slot] mbarriers, a block barrier per K tile; S = 6 with 2 blocks
 //     per SM, up to 16 where the grid has one block per SM;
-//   specialized (persistent; BN = 128 with 2 blocks per SM and 6 slots,
-//     the default from 512 tiles, or BN = 256 with 1 block per SM and 8
-//     slots, 5 for f32 outputs): a producer warp fills the slots, the
+//   specialized (persistent; a producer warp fills the slots, the
 //     consumers give them back through empty[slot] mbarriers; the grid
 //     walks the tiles, so the producer fills the next tile's slots while
 //     the consumers finish this one, the epilogue parameters load during
 //     the mainloop, and the output rows leave through bulk async copies
-//     (cp.async.bulk) that drain while the next tile runs
-//     (bench/proto/FINDINGS.md, "Port").
+//     (cp.async.bulk) that drain while the next tile runs):
+//     ping-pong (the default from 264 tiles): one block per SM, each
+//       consumer warpgroup computes whole 128 × 128 tiles of its own (two
+//       m64 wgmmas per plane), the two taking turns on the tensor pipe
+//       (turn[w] mbarriers), so one's epilogue runs during the other's
+//       mainloop; 12 slots (7 for f32 outputs);
+//     cooperative (wgmma-pingpong=false): both warpgroups on one tile,
+//       BN = 128 with 2 blocks per SM and 6 slots, or BN = 256 with 1
+//       block per SM and 8 slots (5 for f32 outputs).
 // Both wait for the previous kernel (griddepcontrol.wait) only after the
-// first stages' weight copies are issued. What bounds both (H200,
-// bench/RESULTS.md session 7): not the fills — a tile's epilogue runs on
-// the consumers while the tensor pipe idles (~50 % busy at K = 4096).
+// first stages' weight copies are issued. What bounds them (H200,
+// bench/RESULTS.md sessions 7-8): not the fills alone; with ping-pong the
+// tensor pipe is ~50-60 % busy, ~70-86 % without the epilogue's math and
+// stores (which still slows the other warpgroup's mainloop).
 //
 // Shared memory (dynamic; its base rounded up to 1 KiB):
 //   slot s at s·STAGE: A plane p [128 rows][32 B], A plane q, then
@@ -37,11 +45,13 @@
 //     descriptors: halves swapped in rows 4..7 of every 8);
 //   the output tile, [128][BN + 8] elements (the pad spreads the fragment
 //     writes over all banks): pipelined, in the slots after the mainloop;
-//     specialized, a buffer of its own after the slots;
+//     specialized, a buffer of its own after the slots (ping-pong: one
+//     per warpgroup, each followed by its parameters);
 //   then the epilogue parameters (xsum, sx per row; popc(b), sw, bias per
 //     column; pipelined: loaded before the mainloop; specialized: loaded
 //     into registers at the start of a tile, stored after its mainloop),
-//     then the mbarriers full[slots] (and, specialized, empty[slots]).
+//     then the mbarriers full[slots] (and, specialized, empty[slots];
+//     ping-pong, turn[2]).
 //
 //===----------------------------------------------------------------------===//
 #include "PlaneGemmEpilogue.h"
@@ -69,6 +79,10 @@ constexpr int64_t kSms = 132;    // H200: the specialized kernel's persistent gr
 // 3-5 % faster; 128-344 tiles, M = 512, 2-9 % slower); with 128 × 256
 // tiles from about 7 rounds (bench/proto/FINDINGS.md, "Port").
 constexpr int64_t kMinSpecializedTiles128 = 512;
+// Ping-pong from about two tiles per SM (H200, bench/RESULTS.md session 8:
+// 344 tiles at 512 × 11008 × 4096 −11 %, 2048 × 4096² −7 %; with fewer,
+// a warpgroup idles).
+constexpr int64_t kMinPingpongTiles = 2 * kSms;
 constexpr int64_t kMinSpecializedTiles256 = 7 * kSms;
 constexpr int64_t kMaxShared = 232448; // 227 KiB: sm_90's dynamic shared memory per block
 constexpr int64_t kMaxSharedPerSm = 233472; // 228 KiB per SM (1 KiB per block reserved)
@@ -79,32 +93,47 @@ struct Config {
   bool specialized;     // a producer warp, persistent (else thread 0 copies)
   int64_t elementBytes; // of the output (specialized: its own tile buffer)
   int64_t blocksPerSm = 2;
+  // Ping-pong (specialized, one block per SM): each consumer warpgroup
+  // computes whole 128 × blockN tiles of its own (two m64 wgmmas per plane),
+  // the two alternating on the tensor pipe, so that one's epilogue runs
+  // during the other's mainloop; each has its own output tile and
+  // parameters (an epilogue area).
+  bool pingpong = false;
 
   int64_t threads() const { return kConsumers + (specialized ? 32 : 0); }
   int64_t bBytes() const { return blockN * kRowBytes; }
   int64_t stageBytes() const { return kBOffset + bBytes(); }
   int64_t tilePitch() const { return blockN + 8; } // output tile row, elements
+  int64_t tileBytes() const { return kBlockM * tilePitch() * elementBytes; }
+  // Epilogue parameters, 4 bytes each: xsum, sx [128 rows]; bcnt, sw, bias
+  // [blockN columns].
+  int64_t paramBytes() const { return 4 * (2 * kBlockM + 3 * blockN); }
+  int64_t areas() const { return pingpong ? 2 : 1; }
   // Pipelined: the output tile reuses the slots. Specialized: the producer
   // fills the slots with the next tile's K tiles while the consumers store
-  // this one, so the output tile follows the slots.
+  // this one, so the output tile follows the slots. Offsets below are those
+  // of the first epilogue area; area a is areaBytes() · a further.
   int64_t tile() const { return specialized ? stages * stageBytes() : 0; }
   int64_t mainBytes() const {
     if (specialized)
-      return tile() + kBlockM * tilePitch() * elementBytes;
+      return tile() + tileBytes();
     return std::max(stages * stageBytes(), kBlockM * tilePitch() * 4);
   }
-  // Epilogue parameters, 4 bytes each: xsum, sx [128 rows]; bcnt, sw, bias
-  // [blockN columns]; then 8-byte mbarriers full[stages], empty[stages].
+  int64_t areaBytes() const { return tileBytes() + paramBytes(); }
   int64_t xsum() const { return mainBytes(); }
   int64_t sx() const { return xsum() + 4 * kBlockM; }
   int64_t bcnt() const { return sx() + 4 * kBlockM; }
   int64_t sw() const { return bcnt() + 4 * blockN; }
   int64_t bias() const { return sw() + 4 * blockN; }
-  int64_t full() const { return bias() + 4 * blockN; }
+  // 8-byte mbarriers: full[stages], empty[stages] (specialized), turn[2]
+  // (ping-pong: warpgroup w may issue its mainloop once turn[w] completes).
+  int64_t full() const { return bias() + 4 * blockN + (areas() - 1) * areaBytes(); }
   int64_t empty() const { return full() + 8 * stages; }
-  int64_t sharedBytes() const { return kAlign + empty() + (specialized ? 8 * stages : 0); }
+  int64_t turn() const { return empty() + 8 * stages; }
+  int64_t sharedBytes() const {
+    return kAlign + (pingpong ? turn() + 16 : specialized ? turn() : empty());
+  }
 };
-
 /// 128 × 128 tiles; 6 slots where two blocks share an SM, else as many as
 /// fit (up to 16): with one block per SM (M ≤ 512 at N = 4096) the loop
 /// waits on DRAM latency, and more stages keep more bytes in flight.
@@ -125,6 +154,14 @@ std::optional<Config> specializedConfig(int64_t blockN, int64_t elementBytes) {
     --c.stages;
   if (c.stages < 4)
     return std::nullopt;
+  return c;
+}
+/// Ping-pong: 128 × 128 tiles per warpgroup, one block per SM, as many
+/// slots (up to 16) as fit beside both epilogue areas.
+Config pingpongConfig(int64_t elementBytes) {
+  Config c{128, 16, true, elementBytes, 1, true};
+  while (c.sharedBytes() > kMaxShared)
+    --c.stages;
   return c;
 }
 
@@ -193,21 +230,24 @@ int64_t gpu_kernels::wgmmaGemmRhsWords(const PlaneGemmSpec &spec) {
 Kernel gpu_kernels::buildWgmmaGemmKernel(OpBuilder &b, Location loc,
                                          StringRef name,
                                          const PlaneGemmSpec &spec,
-                                         bool specialized, int64_t specializedMinTiles,
-                                         int64_t specializedN) {
+                                         const WgmmaGemmOptions &options) {
   assert(wgmmaGemmApplies(spec) && "not a BWTA linear layer");
   const EpilogueSpec &epi = *spec.epilogue;
   const int64_t m = spec.m, n = spec.n, kTiles = spec.kTiles();
   const bool half = epi.outType.isF16();
   const int64_t elementBytes = half ? 2 : 4;
   const int64_t tilesM = llvm::divideCeilSigned(m, kBlockM);
-  const int64_t specializedWidth = specializedN == 256 ? 256 : 128;
-  const int64_t minTiles = specializedMinTiles >= 0      ? specializedMinTiles
-                           : specializedWidth == 128 ? kMinSpecializedTiles128
-                                                     : kMinSpecializedTiles256;
+  const int64_t specializedWidth = options.specializedN == 256 ? 256 : 128;
+  const bool pingpong = options.pingpong && specializedWidth == 128;
+  const int64_t minTiles = options.specializedMinTiles >= 0 ? options.specializedMinTiles
+                           : pingpong                       ? kMinPingpongTiles
+                           : specializedWidth == 128        ? kMinSpecializedTiles128
+                                                            : kMinSpecializedTiles256;
   std::optional<Config> specializedCfg;
-  if (specialized && tilesM * llvm::divideCeilSigned(n, specializedWidth) >= minTiles)
-    specializedCfg = specializedConfig(specializedWidth, elementBytes);
+  if (options.specialized &&
+      tilesM * llvm::divideCeilSigned(n, specializedWidth) >= minTiles)
+    specializedCfg = pingpong ? pingpongConfig(elementBytes)
+                                      : specializedConfig(specializedWidth, elementBytes);
   const Config cfg = specializedCfg ? *specializedCfg
                                     : pipelinedConfig(tilesM * llvm::divideCeilSigned(n, int64_t(128)));
   const int64_t blockN = cfg.blockN, stages = cfg.stages;
@@ -284,9 +324,11 @@ Kernel gpu_kernels::buildWgmmaGemmKernel(OpBuilder &b, Location loc,
   kb.ifThen(kb.eq(tid, 0), [&] {
     for (int64_t s = 0; s < stages; ++s) {
       mbarrierInit(kb, kb.add(fullBars, kb.i32(8 * s)), 1);
-      if (cfg.specialized)
-        mbarrierInit(kb, kb.add(emptyBars, kb.i32(8 * s)), kConsumers / 32);
+      if (cfg.specialized) // released by the warps of its consumer warpgroup(s)
+        mbarrierInit(kb, kb.add(emptyBars, kb.i32(8 * s)), (cfg.pingpong ? 128 : kConsumers) / 32);
     }
+    for (int64_t w = 0; cfg.pingpong && w < 2; ++w)
+      mbarrierInit(kb, kb.add(base, kb.i32(cfg.turn() + 8 * w)), 4);
     wb.ptx("fence.mbarrier_init.release.cluster;", {}, "~{memory}");
   });
   gpu::BarrierOp::create(b, loc);
@@ -321,25 +363,44 @@ Kernel gpu_kernels::buildWgmmaGemmKernel(OpBuilder &b, Location loc,
     Value bytes = kb.add(kb.mul(slot, cfg.stageBytes()), offset);
     return kb.add(descBase, wb.toI64(wb.shr(bytes, 4)));
   };
-  Value aOffset = kb.mul(warpgroup, 64 * kRowBytes);
+  // Ping-pong: both 64-row halves of the tile (two m64 wgmmas per plane and
+  // two accumulators); else the warpgroup's half.
+  const int64_t halves = cfg.pingpong ? 2 : 1, accPerHalf = blockN / 2;
+  Value aOffset = cfg.pingpong ? kb.i32(0) : kb.mul(warpgroup, 64 * kRowBytes);
   // MLIR 22's nvvm.wgmma.mma_async accepts b1 operands but prints no
   // `.and.popc`, which ptxas rejects: inline PTX (wgmmaAsync).
   std::string instruction =
       llvm::formatv("wgmma.mma_async.sync.aligned.m64n{0}k256.s32.b1.b1.and.popc", blockN).str();
-  // The wgmmas of one K tile in slot `slot`: planes p and q times the same
-  // weight tile, into the one accumulator.
-  auto multiply = [&](Value slot, ValueRange acc) {
+  // The wgmmas of one K tile `kt` in slot `slot`: planes p and q times the
+  // same weight tile, into one accumulator per 64-row half. Ping-pong: the
+  // accumulators start undefined and plane p of K tile 0 overwrites them
+  // (scale-d = 0): zeros moved into two accumulators between the wgmmas of a K tile
+  // made ptxas insert a warpgroup.wait there.
+  auto multiply = [&](Value slot, Value kt, ValueRange acc) {
+    Value scaleD;
+    if (cfg.pingpong)
+      scaleD = arith::ExtUIOp::create(b, loc, i32, kb.cmp(arith::CmpIPredicate::ne, kt, kb.i32(0)));
     Value descB = descAt(slot, kb.i32(kBOffset));
     NVVM::WgmmaFenceAlignedOp::create(b, loc);
     SmallVector<Value> d(acc);
-    for (int64_t plane = 0; plane < 2; ++plane)
-      d = wgmmaAsync(kb, instruction, d,
-                     descAt(slot, kb.add(aOffset, kb.i32(plane * kPlaneBytes))), descB);
+    for (int64_t half = 0; half < halves; ++half) {
+      SmallVector<Value> part(d.begin() + half * accPerHalf,
+                              d.begin() + (half + 1) * accPerHalf);
+      for (int64_t plane = 0; plane < 2; ++plane) {
+        Value offset = kb.add(aOffset, kb.i32(half * 64 * kRowBytes + plane * kPlaneBytes));
+        part = wgmmaAsync(kb, instruction, part, descAt(slot, offset), descB,
+                          plane == 0 ? scaleD : Value());
+      }
+      llvm::copy(part, d.begin() + half * accPerHalf);
+    }
     NVVM::WgmmaGroupSyncAlignedOp::create(b, loc);
     NVVM::WgmmaWaitGroupSyncOp::create(b, loc, 1);
     return d;
   };
-  auto zeros = [&] { return SmallVector<Value>(blockN / 2, kb.i32(0)); };
+  auto zeros = [&] {
+    Value init = cfg.pingpong ? LLVM::UndefOp::create(b, loc, i32).getResult() : kb.i32(0);
+    return SmallVector<Value>(halves * accPerHalf, init);
+  };
   // The output tile is written through the generic proxy and read by the
   // bulk stores through the async proxy.
   auto proxyFence = [&] {
@@ -348,17 +409,22 @@ Kernel gpu_kernels::buildWgmmaGemmKernel(OpBuilder &b, Location loc,
         NVVM::SharedSpaceAttr::get(b.getContext(), NVVM::SharedSpace::shared_cta));
   };
 
-  // Fragments to the output tile (consumers): d[4j + 2h + e] is row 64w +
-  // 16(warp % 4) + g + 8h, column 8j + 2t + e.
+  // Fragments to the output tile (consumers): d[64·half + 4j + 2h + e] is
+  // row 64·half + 16(warp % 4) + g + 8h (not ping-pong: 64w + …, half 0),
+  // column 8j + 2t + e.
   auto storeFragments = [&](Value base, ArrayRef<Value> acc) {
     Value tileBase = cfg.tile() ? kb.add(base, kb.i32(cfg.tile())) : base;
-    Value rowA = kb.add(kb.add(kb.mul(warpgroup, 64), kb.mul(wb.andC(warp, 3), 16)), g);
-    SideTerms rows[2];
-    Value xsums[2];
-    for (int64_t h = 0; h < 2; ++h) {
-      Value at = kb.add(base, wb.shl(kb.add(rowA, kb.i32(8 * h)), 2));
-      xsums[h] = wb.loadShared(i32, kb.add(at, kb.i32(cfg.xsum())));
-      rows[h].scale = wb.loadShared(f32, kb.add(at, kb.i32(cfg.sx())));
+    Value rowA = kb.add(kb.mul(wb.andC(warp, 3), 16), g);
+    if (!cfg.pingpong)
+      rowA = kb.add(rowA, kb.mul(warpgroup, 64));
+    // Row r = 2·half + h: row rowA + 64·half + 8h.
+    SmallVector<SideTerms> rows(2 * halves);
+    SmallVector<Value> xsums(2 * halves), rowIndex(2 * halves);
+    for (int64_t r = 0; r < 2 * halves; ++r) {
+      rowIndex[r] = kb.add(rowA, kb.i32(64 * (r / 2) + 8 * (r % 2)));
+      Value at = kb.add(base, wb.shl(rowIndex[r], 2));
+      xsums[r] = wb.loadShared(i32, kb.add(at, kb.i32(cfg.xsum())));
+      rows[r].scale = wb.loadShared(f32, kb.add(at, kb.i32(cfg.sx())));
     }
     for (int64_t j = 0; j < blockN / 8; ++j) {
       Value col = kb.add(kb.i32(8 * j), wb.shl(t, 1));
@@ -391,15 +457,15 @@ Kernel gpu_kernels::buildWgmmaGemmKernel(OpBuilder &b, Location loc,
             cols[e].bias = wb.loadShared(f32, kb.add(ate, kb.i32(cfg.bias())));
         }
       }
-      for (int64_t h = 0; h < 2; ++h) {
+      for (int64_t rr = 0; rr < 2 * halves; ++rr) {
         Value y[2];
         for (int64_t e = 0; e < 2; ++e) {
           // docs/Semantics.md btc_epilogue with Ppb − Pnb = S − popc(b).
-          Value s = acc[4 * j + 2 * h + e];
-          Value dot = kb.sub(kb.mul(kb.sub(s, bcnt[e]), 2), xsums[h]);
-          y[e] = finishEpilogue(kb, epi, dot, rows[h], cols[e]);
+          Value s = acc[accPerHalf * (rr / 2) + 4 * j + 2 * (rr % 2) + e];
+          Value dot = kb.sub(kb.mul(kb.sub(s, bcnt[e]), 2), xsums[rr]);
+          y[e] = finishEpilogue(kb, epi, dot, rows[rr], cols[e]);
         }
-        Value r = kb.add(rowA, kb.i32(8 * h));
+        Value r = rowIndex[rr];
         Value at =
             kb.add(tileBase, kb.mul(kb.add(kb.mul(r, cfg.tilePitch()), col), elementBytes));
         if (half) {
@@ -424,10 +490,11 @@ Kernel gpu_kernels::buildWgmmaGemmKernel(OpBuilder &b, Location loc,
   const bool vectorStores = n % perChunk == 0;
   Value outBase = kb.globalPointer(args.out);
   Type elementInt = half ? b.getI16Type() : i32;
-  auto storeTile = [&](Value base, Value mBlock, Value nBlock) {
+  // By `threads` threads (`self` this one's index).
+  auto storeTile = [&](Value base, Value mBlock, Value nBlock, Value self, int64_t threads) {
     Value tileBase = cfg.tile() ? kb.add(base, kb.i32(cfg.tile())) : base;
-    for (int64_t step = 0; step < kBlockM * chunksPerRow / kConsumers; ++step) {
-      Value id = kb.add(tid, kb.i32(step * kConsumers));
+    for (int64_t step = 0; step < kBlockM * chunksPerRow / threads; ++step) {
+      Value id = kb.add(self, kb.i32(step * threads));
       Value r = kb.divu(id, chunksPerRow), c = kb.remu(id, chunksPerRow);
       Value row = kb.add(kb.mul(mBlock, kBlockM), r);
       Value col = kb.add(kb.mul(nBlock, blockN), kb.mul(c, perChunk));
@@ -502,14 +569,14 @@ Kernel gpu_kernels::buildWgmmaGemmKernel(OpBuilder &b, Location loc,
             copyA(nextSlot, next, mBlock);
             copyB(nextSlot, next, nBlock);
           });
-          scf::YieldOp::create(b, loc, multiply(slot, iterAcc));
+          scf::YieldOp::create(b, loc, multiply(slot, it, iterAcc));
         });
     NVVM::WgmmaWaitGroupSyncOp::create(b, loc, 0);
     SmallVector<Value> acc(loop.getResults().begin(), loop.getResults().end());
     gpu::BarrierOp::create(b, loc); // every warpgroup is done with the slots
     storeFragments(base, acc);
     gpu::BarrierOp::create(b, loc);
-    storeTile(base, mBlock, nBlock);
+    storeTile(base, mBlock, nBlock, tid, kConsumers);
     gpu::ReturnOp::create(b, loc);
     Kernel kernel{func, {tilesN, tilesM, 1}, {cfg.threads(), 1, 1}};
     kernel.dynamicSharedBytes = cfg.sharedBytes();
@@ -528,35 +595,57 @@ Kernel gpu_kernels::buildWgmmaGemmKernel(OpBuilder &b, Location loc,
   Value uniformGroup = warpUniform(kb, warpgroup);
   Value isConsumer = kb.ult(uniformGroup, kConsumers / 128);
   Value block = kb.indexToI32(kb.blockId(gpu::Dimension::x));
-  // This block's output tiles: block + i·grid for i < count.
+  // This block's output tiles: block + i·grid for i < count; ping-pong:
+  // warpgroup w takes i = w, w + 2, ...
   Value count = kb.add(kb.divu(kb.sub(kb.i32(tiles - 1), block), grid), kb.i32(1));
   auto tileLoop = [&](auto body) {
-    scf::ForOp::create(b, loc, kb.i32(0), count, kb.i32(1), ValueRange{},
+    Value start = cfg.pingpong ? uniformGroup : kb.i32(0);
+    scf::ForOp::create(b, loc, start, count, kb.i32(cfg.pingpong ? 2 : 1), ValueRange{},
                        [&](OpBuilder &nb, Location, Value i, ValueRange) {
                          OpBuilder::InsertionGuard inner(b);
                          b.setInsertionPointToStart(nb.getInsertionBlock());
                          Value tile = kb.add(block, kb.mul(i, grid));
-                         body(kb.mul(i, kTiles), kb.divu(tile, tilesN), kb.remu(tile, tilesN));
+                         body(i, kb.divu(tile, tilesN), kb.remu(tile, tilesN));
                          scf::YieldOp::create(b, loc);
                        });
   };
   auto opaque = [&](Value v) { return ptxValue(kb, "mov.b32 $0, $1;", "=r,r", {v}); };
-  auto namedBarrier = [&] { // the 8 consumer warps
-    wb.ptx("bar.sync 1, 256;", {}, "~{memory}");
+  // The threads of one output tile: both consumer warpgroups (named barrier
+  // 1), or, ping-pong, warpgroup w alone (barrier 1 + w).
+  const int64_t tileThreads = cfg.pingpong ? 128 : kConsumers;
+  Value self = cfg.pingpong ? wb.andC(tid, 127) : tid;
+  auto namedBarrier = [&] {
+    if (cfg.pingpong)
+      wb.ptx("bar.sync $0, 128;", {kb.add(uniformGroup, kb.i32(1))}, "r,~{memory}");
+    else
+      wb.ptx("bar.sync 1, 256;", {}, "~{memory}");
+  };
+  // Ping-pong: warpgroup w's tile i > 0 waits until the other warpgroup has
+  // issued the mainloop of tile i − 1 (the ((i − 1) / 2)-th phase of
+  // turn[w]), and announces its own on turn[1 − w]; the producer fills the
+  // slots in tile order, so the mainloops alternate on the tensor pipe.
+  auto turnBar = [&](Value w) { return kb.add(base, kb.add(kb.i32(cfg.turn()), wb.shl(w, 3))); };
+  // Row tiles are stored by warpgroup 0 (ping-pong: each its own).
+  auto ifStorer = [&](auto body) {
+    if (cfg.pingpong)
+      body();
+    else
+      kb.ifThen(kb.eq(uniformGroup, 0), body);
   };
   auto roles = scf::IfOp::create(b, loc, isConsumer, /*withElseRegion=*/true);
   {
     OpBuilder::InsertionGuard inner(b);
     b.setInsertionPointToStart(roles.thenBlock());
-    tileLoop([&](Value first, Value mBlock, Value nBlock) {
-      // The epilogue parameters of row tid % 128 and column tid, clamped
-      // into range: loaded now, in flight during the mainloop, staged in
-      // shared memory after it.
+    tileLoop([&](Value i, Value mBlock, Value nBlock) {
+      Value first = kb.mul(i, kTiles);
+      // The epilogue parameters of row `self` % 128 and column `self`,
+      // clamped into range: loaded now, in flight during the mainloop,
+      // staged in shared memory after it.
       Value row = arith::IndexCastOp::create(
           b, loc, b.getIndexType(),
-          kb.minu(kb.add(kb.mul(mBlock, kBlockM), wb.andC(tid, kBlockM - 1)), m - 1));
+          kb.minu(kb.add(kb.mul(mBlock, kBlockM), wb.andC(self, kBlockM - 1)), m - 1));
       Value col = arith::IndexCastOp::create(
-          b, loc, b.getIndexType(), kb.minu(kb.add(kb.mul(nBlock, blockN), tid), n - 1));
+          b, loc, b.getIndexType(), kb.minu(kb.add(kb.mul(nBlock, blockN), self), n - 1));
       Value popP = kb.load(args.lhsPopcount, row);
       Value popN = kb.load(args.lhsPopcount, kb.add(row, m));
       Value sx = param(epi.lhsScale, args.lhsScale, row);
@@ -564,6 +653,10 @@ Kernel gpu_kernels::buildWgmmaGemmKernel(OpBuilder &b, Location loc,
       Value sw = param(epi.rhsScale, args.rhsScale, col);
       Value bias = args.bias ? kb.load(args.bias, col) : Value();
 
+      if (cfg.pingpong)
+        kb.ifThen(kb.cmp(arith::CmpIPredicate::ugt, i, kb.i32(0)), [&] {
+          wb.mbarrierWait(turnBar(uniformGroup), wb.andC(wb.shr(kb.sub(i, kb.i32(1)), 1), 1));
+        });
       auto loop = scf::ForOp::create(
           b, loc, kb.i32(0), kb.i32(kTiles), kb.i32(1), zeros(),
           [&](OpBuilder &nb, Location, Value kt, ValueRange iterAcc) {
@@ -572,42 +665,47 @@ Kernel gpu_kernels::buildWgmmaGemmKernel(OpBuilder &b, Location loc,
             Value u = kb.add(first, kt);
             Value slot = kb.remu(u, stages);
             wb.mbarrierWait(fullBar(slot), wb.andC(kb.divu(u, stages), 1));
-            SmallVector<Value> d = multiply(slot, iterAcc);
+            SmallVector<Value> d = multiply(slot, kt, iterAcc);
             // wait_group 1: the wgmmas of K tile u − 1 are done.
             Value previous = kb.remu(kb.add(u, kb.i32(stages - 1)), stages);
             kb.ifThen(kb.andI(kb.cmp(arith::CmpIPredicate::ugt, kt, kb.i32(0)), kb.eq(lane, 0)),
                       [&] { mbarrierArrive(kb, kb.add(emptyBars, wb.shl(previous, 3))); });
             scf::YieldOp::create(b, loc, d);
           });
+      if (cfg.pingpong)
+        kb.ifThen(kb.eq(lane, 0),
+                  [&] { mbarrierArrive(kb, turnBar(kb.sub(kb.i32(1), uniformGroup))); });
       NVVM::WgmmaWaitGroupSyncOp::create(b, loc, 0);
       Value last = kb.remu(kb.add(first, kb.i32(kTiles - 1)), stages);
       kb.ifThen(kb.eq(lane, 0), [&] { mbarrierArrive(kb, kb.add(emptyBars, wb.shl(last, 3))); });
       SmallVector<Value> acc(loop.getResults().begin(), loop.getResults().end());
 
-      // The shared base again, through an opaque move: else LLVM hoists
-      // the epilogue's ~100 shared addresses out of the tile loop, and
-      // ptxas spills them around the mainloop.
-      Value epiBase = opaque(base);
+      // The shared base again (ping-pong: of this warpgroup's epilogue
+      // area), through an opaque move: else LLVM hoists the epilogue's
+      // ~100 shared addresses out of the tile loop, and ptxas spills them
+      // around the mainloop.
+      Value epiBase = opaque(
+          cfg.pingpong ? kb.add(base, kb.mul(uniformGroup, cfg.areaBytes())) : base);
       // The previous tile's bulk stores have read the tile buffer.
       if (vectorStores)
-        kb.ifThen(kb.eq(uniformGroup, 0),
-                  [&] { wb.ptx("cp.async.bulk.wait_group.read 0;", {}, "~{memory}"); });
-      // Every consumer is past the previous tile's reads of the parameters
-      // and of the output tile (the barrier before its stores).
-      kb.ifThen(kb.eq(uniformGroup, 0), [&] {
-        Value at = kb.add(epiBase, wb.shl(tid, 2));
+        ifStorer([&] { wb.ptx("cp.async.bulk.wait_group.read 0;", {}, "~{memory}"); });
+      // Every thread of the tile is past the previous tile's reads of the
+      // parameters and of the output tile (the barrier before its stores).
+      auto stageRow = [&] {
+        Value at = kb.add(epiBase, wb.shl(self, 2));
         wb.storeShared(kb.sub(popP, popN), kb.add(at, kb.i32(cfg.xsum())));
         wb.storeShared(sx, kb.add(at, kb.i32(cfg.sx())));
-      });
+      };
+      ifStorer(stageRow);
       auto stageColumn = [&] {
-        Value at = kb.add(epiBase, wb.shl(tid, 2));
+        Value at = kb.add(epiBase, wb.shl(self, 2));
         wb.storeShared(bcnt, kb.add(at, kb.i32(cfg.bcnt())));
         wb.storeShared(sw, kb.add(at, kb.i32(cfg.sw())));
         if (bias)
           wb.storeShared(bias, kb.add(at, kb.i32(cfg.bias())));
       };
-      if (blockN < kConsumers)
-        kb.ifThen(kb.ult(tid, blockN), stageColumn);
+      if (blockN < tileThreads)
+        kb.ifThen(kb.ult(self, blockN), stageColumn);
       else
         stageColumn();
       namedBarrier();
@@ -616,21 +714,22 @@ Kernel gpu_kernels::buildWgmmaGemmKernel(OpBuilder &b, Location loc,
         proxyFence(); // the tile, written here, is read by the async proxy
       namedBarrier();
       if (!vectorStores) {
-        storeTile(epiBase, mBlock, nBlock);
+        storeTile(epiBase, mBlock, nBlock, self, tileThreads);
         return;
       }
-      // Rows of 16-byte multiples: warpgroup 0 stores row tid of the tile
-      // with one bulk copy (cp.async.bulk: the async proxy, hence the
-      // proxy fence of every writer above), so the consumers start the next tile while the stores
-      // drain; the tile buffer is written again only after
-      // wait_group.read (before the barrier above, next tile).
-      kb.ifThen(kb.eq(uniformGroup, 0), [&] {
-        Value row = kb.add(kb.mul(mBlock, kBlockM), tid);
+      // Rows of 16-byte multiples: thread `self` < 128 stores row `self`
+      // of the tile with one bulk copy (cp.async.bulk: the async proxy,
+      // hence the proxy fence of every writer above), so the consumers
+      // start the next tile while the stores drain; the tile buffer is
+      // written again only after wait_group.read (before the barrier above,
+      // next tile).
+      ifStorer([&] {
+        Value row = kb.add(kb.mul(mBlock, kBlockM), self);
         Value col = kb.mul(nBlock, blockN);
         kb.ifThen(kb.ult(row, m), [&] {
           Value width = kb.minu(kb.sub(kb.i32(n), col), blockN);
           Value from = kb.add(kb.add(epiBase, kb.i32(cfg.tile())),
-                              kb.mul(tid, cfg.tilePitch() * elementBytes));
+                              kb.mul(self, cfg.tilePitch() * elementBytes));
           Value element = wb.toI64(kb.add(kb.mul(row, n), col));
           Value to = kb.byteOffset(outBase, kb.mul(element, elementBytes));
           wb.ptx("cp.async.bulk.global.shared::cta.bulk_group [$0], [$1], $2;",
@@ -640,8 +739,7 @@ Kernel gpu_kernels::buildWgmmaGemmKernel(OpBuilder &b, Location loc,
       });
     });
     if (vectorStores)
-      kb.ifThen(kb.eq(uniformGroup, 0),
-                [&] { wb.ptx("cp.async.bulk.wait_group 0;", {}, "~{memory}"); });
+      ifStorer([&] { wb.ptx("cp.async.bulk.wait_group 0;", {}, "~{memory}"); });
     // The producer (its lane 0, `issuer`): K tiles u = ahead.. of all the
     // block's tiles, each once its slot is empty (from round 1 on).
     b.setInsertionPointToStart(roles.elseBlock());

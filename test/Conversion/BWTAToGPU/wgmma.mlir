@@ -11,6 +11,7 @@
 // RUN: bwta-opt %s -bwta-btc-decompose -bwta-pack-layout -cse -bwta-lower-to-gpu=wgmma-specialized=false | FileCheck %s --check-prefix=PIPELINED
 // RUN: bwta-opt %s -bwta-btc-decompose -bwta-pack-layout -cse -bwta-lower-to-gpu=wgmma-specialized-min-tiles=1 | FileCheck %s --check-prefix=FORCED
 // RUN: bwta-opt %s -bwta-btc-decompose -bwta-pack-layout -cse -bwta-lower-to-gpu=wgmma-specialized-n=256 | FileCheck %s --check-prefix=N256
+// RUN: bwta-opt %s -bwta-btc-decompose -bwta-pack-layout -cse -bwta-lower-to-gpu=wgmma-pingpong=false | FileCheck %s --check-prefix=COOP
 // Other chips, and wgmma-min-m=0, keep mma.sync and the plain p/n planes.
 // RUN: bwta-opt %s -bwta-btc-decompose -bwta-pack-layout -cse -bwta-lower-to-gpu=chip=sm_90 -bwta-gpu-binary=format=isa | FileCheck %s --check-prefix=MMA
 // RUN: bwta-opt %s -bwta-btc-decompose -bwta-pack-layout -cse -bwta-lower-to-gpu=wgmma-min-m=0 -bwta-gpu-binary=format=isa | FileCheck %s --check-prefix=MMA
@@ -44,32 +45,42 @@
 // CHECK: gpu.launch_func @bwta_kernels::@linear_{{[0-9]+}} blocks in ({{[^)]*}}) threads in ({{[^)]*}}) args(
 // CHECK-LABEL: func.func @m17(
 // CHECK: gpu.launch_func @bwta_kernels::@linear_{{[0-9]+}} blocks in ({{[^)]*}}) threads in ({{[^)]*}}) dynamic_shared_memory_size
-// M = 4096, N = 7424: 32 × 58 = 1856 tiles of 128 × 128, at least 512,
-// so the warp-specialized kernel: a persistent grid of two blocks per SM
-// (264) of 288 threads (a producer warp), 112224 bytes each (1 KiB slack,
-// 6 slots of 12 KiB, the f16 output tile [128][136], 2.5 KiB of
-// parameters, 12 mbarriers). With 128 × 256 tiles (928, at least 7 rounds
-// of 132), one block per SM: 203904 bytes (8 slots of 16 KiB, the tile
-// [128][264], 4 KiB of parameters, 16 mbarriers). With
+// M = 4096, N = 7424: 32 × 58 = 1856 tiles of 128 × 128, at least 264,
+// so the ping-pong kernel: a persistent grid of one block per SM (132) of
+// 288 threads (two consumer warpgroups, each on tiles of its own, and a
+// producer warp), 223440 bytes (1 KiB slack, 12 slots of 12 KiB, two
+// epilogue areas of an f16 output tile [128][136] and 2.5 KiB of
+// parameters, 26 mbarriers). With wgmma-pingpong=false both warpgroups
+// share a tile, two blocks per SM (264), 112224 bytes each (6 slots, one
+// epilogue area, 12 mbarriers); with 128 × 256 tiles (928, at least 7
+// rounds of 132), one block per SM: 203904 bytes (8 slots of 16 KiB, the
+// tile [128][264], 4 KiB of parameters, 16 mbarriers). With
 // wgmma-specialized=false the pipelined kernel, 256 threads, runs it.
 // PIPELINED-LABEL: func.func @specialized(
 // PIPELINED: gpu.launch_func @bwta_kernels::@linear_{{[0-9]+}} blocks in (%c58{{.*}}, %c32{{.*}}, %{{.*}}) threads in (%c256{{.*}}, %{{.*}}, %{{.*}}) dynamic_shared_memory_size
 // CHECK-LABEL: func.func @specialized(
-// CHECK-DAG: %[[SSMEM:.*]] = arith.constant 112224 : i32
-// CHECK: gpu.launch_func @bwta_kernels::@linear_{{[0-9]+}} blocks in (%c264{{.*}}, %c1{{.*}}, %c1{{.*}}) threads in (%c288{{.*}}, %{{.*}}, %{{.*}}) dynamic_shared_memory_size %[[SSMEM]] args(
+// CHECK-DAG: %[[SSMEM:.*]] = arith.constant 223440 : i32
+// CHECK: gpu.launch_func @bwta_kernels::@linear_{{[0-9]+}} blocks in (%c132{{.*}}, %c1{{.*}}, %c1{{.*}}) threads in (%c288{{.*}}, %{{.*}}, %{{.*}}) dynamic_shared_memory_size %[[SSMEM]] args(
+// COOP-LABEL: func.func @specialized(
+// COOP-DAG: %[[CSMEM:.*]] = arith.constant 112224 : i32
+// COOP: gpu.launch_func @bwta_kernels::@linear_{{[0-9]+}} blocks in (%c264{{.*}}, %c1{{.*}}, %c1{{.*}}) threads in (%c288{{.*}}, %{{.*}}, %{{.*}}) dynamic_shared_memory_size %[[CSMEM]] args(
 // N256-LABEL: func.func @specialized(
 // N256-DAG: %[[S256:.*]] = arith.constant 203904 : i32
 // N256: gpu.launch_func @bwta_kernels::@linear_{{[0-9]+}} blocks in (%c132{{.*}}, %c1{{.*}}, %c1{{.*}}) threads in (%c288{{.*}}, %{{.*}}, %{{.*}}) dynamic_shared_memory_size %[[S256]] args(
-// M = 1100, N = 3900: 279 tiles of 128 × 128, fewer than 512: the
-// pipelined kernel, unless wgmma-specialized-min-tiles says otherwise; f32
-// outputs keep the pipelined kernel anyway (fewer than 4 slots would fit
-// beside a [128][136] f32 tile with two blocks per SM).
+// M = 1100, N = 3900: 279 tiles of 128 × 128, at least 264: ping-pong.
+// Without it, fewer than 512: the pipelined kernel.
 // CHECK-LABEL: func.func @few_tiles(
-// CHECK: gpu.launch_func @bwta_kernels::@linear_{{[0-9]+}} blocks in (%c31{{.*}}, %c9{{.*}}, %{{.*}}) threads in (%c256{{.*}}, %{{.*}}, %{{.*}}) dynamic_shared_memory_size
+// CHECK: gpu.launch_func @bwta_kernels::@linear_{{[0-9]+}} blocks in (%c132{{.*}}, %c1{{.*}}, %c1{{.*}}) threads in (%c288{{.*}}, %{{.*}}, %{{.*}}) dynamic_shared_memory_size
+// COOP-LABEL: func.func @few_tiles(
+// COOP: gpu.launch_func @bwta_kernels::@linear_{{[0-9]+}} blocks in (%c31{{.*}}, %c9{{.*}}, %{{.*}}) threads in (%c256{{.*}}, %{{.*}}, %{{.*}}) dynamic_shared_memory_size
+// Forced (wgmma-specialized-min-tiles=1), f32 outputs too: 7 slots beside
+// two [128][136] f32 tiles (231552 bytes); a grid of one block per tile
+// where there are fewer than 132.
 // FORCED-LABEL: func.func @vector_f32(
-// FORCED: gpu.launch_func @bwta_kernels::@linear_{{[0-9]+}} blocks in (%c2{{.*}}, %c2{{.*}}, %{{.*}}) threads in (%c256
+// FORCED-DAG: %[[FSMEM:.*]] = arith.constant 231552 : i32
+// FORCED: gpu.launch_func @bwta_kernels::@linear_{{[0-9]+}} blocks in (%c4{{.*}}, %c1{{.*}}, %c1{{.*}}) threads in (%c288{{.*}}, %{{.*}}, %{{.*}}) dynamic_shared_memory_size %[[FSMEM]]
 // FORCED-LABEL: func.func @few_tiles(
-// FORCED: gpu.launch_func @bwta_kernels::@linear_{{[0-9]+}} blocks in (%c264{{.*}}, %c1{{.*}}, %c1{{.*}}) threads in (%c288{{.*}}, %{{.*}}, %{{.*}}) dynamic_shared_memory_size
+// FORCED: gpu.launch_func @bwta_kernels::@linear_{{[0-9]+}} blocks in (%c132{{.*}}, %c1{{.*}}, %c1{{.*}}) threads in (%c288{{.*}}, %{{.*}}, %{{.*}}) dynamic_shared_memory_size
 
 // The ¬n plane: the ballot bit of plane 1 is in-range ∧ ¬(kept ∧ x < 0),
 // and its popcount written back as popc(n) = K − popc(q).
@@ -94,9 +105,9 @@
 // CHECK: mbarrier.try_wait.parity.shared::cta.b64
 // CHECK: gpu.barrier
 // CHECK: nvvm.wgmma.fence.aligned
-// The specialized GEMM: two blocks per SM, its producer warp moves 8 + 4
-// KiB per stage.
-// CHECK: nvvm.maxntid = array<i32: 288, 1, 1>, nvvm.minctasm = 2 : i32
+// The ping-pong GEMM: one block per SM, its producer warp moves 8 + 4 KiB
+// per stage.
+// CHECK: nvvm.maxntid = array<i32: 288, 1, 1>, nvvm.minctasm = 1 : i32
 // CHECK: "mbarrier.arrive.expect_tx.shared::cta.b64 _, [$0], $1;", "r,r,~{memory}" %{{.*}}, %c12288_i32
 // MMA-IR-NOT: @linear{{[_0-9]*}} blocks in {{.*}} dynamic_shared_memory_size
 // MMA-IR-LABEL: gpu.func @quantize_pack(
@@ -136,13 +147,16 @@
 // PTX-NOT: add.rn.f32
 // PTX-SAME: st.global.v4.b32
 // PTX-NOT: fma
-// The specialized kernel: thread 0 sets up full[8] and empty[8]; the
-// producer's lane arms and copies the first stages' weights, every thread
-// waits for the previous kernel; consumers wait for full[slot], multiply,
-// and give the previous slot back; the producer waits for empty[slot],
-// arms full[slot] and copies (K tiles numbered across the block's output
-// tiles).
-// PTX-SAME: .maxntid 288, 1, 1\0A.minnctapersm 2\0A
+// The ping-pong kernel: thread 0 sets up full[12], empty[12] and turn[2];
+// the producer's lane arms and copies the first stages' weights, every
+// thread waits for the previous kernel. A consumer warpgroup waits for its
+// turn (the other's mainloop issued), then per K tile for full[slot]:
+// four wgmmas (planes p and q of both 64-row halves; plane p of K tile 0
+// overwrites the undefined accumulators, scale-d from a register), gives
+// the previous slot back, and after its mainloop passes the turn on; the
+// producer waits for empty[slot], arms full[slot] and copies (K tiles
+// numbered across the block's output tiles).
+// PTX-SAME: .maxntid 288, 1, 1\0A.minnctapersm 1\0A
 // PTX-SAME: mbarrier.init.shared::cta.b64
 // PTX-SAME: mbarrier.arrive.expect_tx.shared::cta.b64
 // PTX-SAME: griddepcontrol.wait;
@@ -150,13 +164,19 @@
 // on %tid.x makes it serialize the wgmmas).
 // PTX-SAME: shfl.sync.idx.b32
 // PTX-SAME: mbarrier.try_wait.parity.shared::cta.b64
-// PTX-SAME: wgmma.mma_async.sync.aligned.m64n128k256.s32.b1.b1.and.popc
+// PTX-SAME: mbarrier.try_wait.parity.shared::cta.b64
+// PTX-SAME: setp.ne.b32 p, %r[[FIRST:[0-9]+]], 0;\0Awgmma.mma_async.sync.aligned.m64n128k256.s32.b1.b1.and.popc
+// PTX-SAME: setp.ne.b32 p, %r[[ONE:[0-9]+]], 0;\0Awgmma.mma_async.sync.aligned.m64n128k256.s32.b1.b1.and.popc
+// PTX-SAME: setp.ne.b32 p, %r[[FIRST]], 0;\0Awgmma.mma_async.sync.aligned.m64n128k256.s32.b1.b1.and.popc
+// PTX-SAME: setp.ne.b32 p, %r[[ONE]], 0;\0Awgmma.mma_async.sync.aligned.m64n128k256.s32.b1.b1.and.popc
+// PTX-SAME: wgmma.commit_group.sync.aligned;\0A\09wgmma.wait_group.sync.aligned \091;
 // PTX-SAME: mbarrier.arrive.shared::cta.b64
-// Persistent epilogue: the previous tile's bulk stores have read the tile
-// buffer, the consumers (named barrier 1) stage the tile, warpgroup 0
-// stores its rows with bulk async copies.
+// PTX-SAME: wgmma.wait_group.sync.aligned \090;
+// Persistent epilogue: the previous tile's bulk stores have read the
+// warpgroup's tile buffer, its threads (named barrier 1 + w, 128 threads)
+// stage the tile, each stores its row with a bulk async copy.
 // PTX-SAME: cp.async.bulk.wait_group.read 0;
-// PTX-SAME: bar.sync 1, 256;
+// PTX-SAME: bar.sync %r{{[0-9]+}}, 128;
 // PTX-SAME: cp.async.bulk.global.shared::cta.bulk_group
 // PTX-SAME: mbarrier.arrive.expect_tx.shared::cta.b64
 // PTX-SAME: cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes
