@@ -488,20 +488,32 @@ Kernel gpu_kernels::buildWgmmaGemmKernel(OpBuilder &b, Location loc,
   // element by element.
   const int64_t perChunk = 16 / elementBytes, chunksPerRow = blockN / perChunk;
   const bool vectorStores = n % perChunk == 0;
+  // Specialized: rows leave through per-row bulk copies (cp.async.bulk)
+  // where they are 16-byte aligned (with ping-pong as fast as coalesced
+  // 16-byte stores of the tile, bench/RESULTS.md session 8).
+  const bool bulkStores = vectorStores && cfg.specialized;
   Value outBase = kb.globalPointer(args.out);
   Type elementInt = half ? b.getI16Type() : i32;
-  // By `threads` threads (`self` this one's index).
+  // By `threads` threads (`self` this one's index; a multiple of
+  // chunksPerRow): thread `self` stores chunk self % chunksPerRow of rows
+  // self / chunksPerRow + step · (threads / chunksPerRow), so only the row
+  // and constant offsets change between steps.
   auto storeTile = [&](Value base, Value mBlock, Value nBlock, Value self, int64_t threads) {
+    assert(threads % chunksPerRow == 0 && "whole rows per step");
+    const int64_t rowsPerStep = threads / chunksPerRow;
     Value tileBase = cfg.tile() ? kb.add(base, kb.i32(cfg.tile())) : base;
-    for (int64_t step = 0; step < kBlockM * chunksPerRow / threads; ++step) {
-      Value id = kb.add(self, kb.i32(step * threads));
-      Value r = kb.divu(id, chunksPerRow), c = kb.remu(id, chunksPerRow);
-      Value row = kb.add(kb.mul(mBlock, kBlockM), r);
-      Value col = kb.add(kb.mul(nBlock, blockN), kb.mul(c, perChunk));
-      Value from = kb.add(tileBase, kb.mul(kb.add(kb.mul(r, cfg.tilePitch()), kb.mul(c, perChunk)),
-                                           elementBytes));
-      Value element = wb.toI64(kb.add(kb.mul(row, n), col));
-      kb.ifThen(kb.andI(kb.ult(row, m), kb.ult(col, n)), [&] {
+    Value r0 = kb.divu(self, chunksPerRow), c = kb.remu(self, chunksPerRow);
+    Value row0 = kb.add(kb.mul(mBlock, kBlockM), r0);
+    Value col = kb.add(kb.mul(nBlock, blockN), kb.mul(c, perChunk));
+    Value from0 = kb.add(tileBase, kb.mul(kb.add(kb.mul(r0, cfg.tilePitch()), kb.mul(c, perChunk)),
+                                          elementBytes));
+    Value element0 = wb.toI64(kb.add(kb.mul(row0, n), col));
+    Value inColumns = kb.ult(col, n);
+    for (int64_t step = 0; step < kBlockM / rowsPerStep; ++step) {
+      Value row = kb.add(row0, kb.i32(step * rowsPerStep));
+      Value from = kb.add(from0, kb.i32(step * rowsPerStep * cfg.tilePitch() * elementBytes));
+      Value element = kb.add(element0, wb.c64(step * rowsPerStep * n));
+      kb.ifThen(kb.andI(kb.ult(row, m), inColumns), [&] {
         if (vectorStores) {
           auto v4 = VectorType::get({4}, i32);
           Value v = wb.loadShared(v4, from, 16);
@@ -687,7 +699,7 @@ Kernel gpu_kernels::buildWgmmaGemmKernel(OpBuilder &b, Location loc,
       Value epiBase = opaque(
           cfg.pingpong ? kb.add(base, kb.mul(uniformGroup, cfg.areaBytes())) : base);
       // The previous tile's bulk stores have read the tile buffer.
-      if (vectorStores)
+      if (bulkStores)
         ifStorer([&] { wb.ptx("cp.async.bulk.wait_group.read 0;", {}, "~{memory}"); });
       // Every thread of the tile is past the previous tile's reads of the
       // parameters and of the output tile (the barrier before its stores).
@@ -710,10 +722,10 @@ Kernel gpu_kernels::buildWgmmaGemmKernel(OpBuilder &b, Location loc,
         stageColumn();
       namedBarrier();
       storeFragments(epiBase, acc);
-      if (vectorStores)
+      if (bulkStores)
         proxyFence(); // the tile, written here, is read by the async proxy
       namedBarrier();
-      if (!vectorStores) {
+      if (!bulkStores) {
         storeTile(epiBase, mBlock, nBlock, self, tileThreads);
         return;
       }
@@ -738,7 +750,7 @@ Kernel gpu_kernels::buildWgmmaGemmKernel(OpBuilder &b, Location loc,
         wb.ptx("cp.async.bulk.commit_group;", {}, "~{memory}");
       });
     });
-    if (vectorStores)
+    if (bulkStores)
       ifStorer([&] { wb.ptx("cp.async.bulk.wait_group 0;", {}, "~{memory}"); });
     // The producer (its lane 0, `issuer`): K tiles u = ahead.. of all the
     // block's tiles, each once its slot is empty (from round 1 on).
