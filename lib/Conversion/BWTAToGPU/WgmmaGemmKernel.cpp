@@ -411,7 +411,13 @@ Kernel gpu_kernels::buildWgmmaGemmKernel(OpBuilder &b, Location loc,
 
   // Fragments to the output tile (consumers): d[64·half + 4j + 2h + e] is
   // row 64·half + 16(warp % 4) + g + 8h (not ping-pong: 64w + …, half 0),
-  // column 8j + 2t + e.
+  // column 8j + 2t + e. The staged parameters are −xsum per row and
+  // −2·popc(b) per column, so dot = 2S − 2·popc(b) − xsum is one add per
+  // output (and one per row and column pair); the column parameters lie in
+  // the order of columnSlot, so a thread's four columns of j-pair jp
+  // (8j + 2t + e, j = 2jp, 2jp + 1) are one 16-byte load.
+  EpilogueSpec epiF32 = epi;
+  epiF32.outType = f32;
   auto storeFragments = [&](Value base, ArrayRef<Value> acc) {
     Value tileBase = cfg.tile() ? kb.add(base, kb.i32(cfg.tile())) : base;
     Value rowA = kb.add(kb.mul(wb.andC(warp, 3), 16), g);
@@ -419,68 +425,68 @@ Kernel gpu_kernels::buildWgmmaGemmKernel(OpBuilder &b, Location loc,
       rowA = kb.add(rowA, kb.mul(warpgroup, 64));
     // Row r = 2·half + h: row rowA + 64·half + 8h.
     SmallVector<SideTerms> rows(2 * halves);
-    SmallVector<Value> xsums(2 * halves), rowIndex(2 * halves);
+    SmallVector<Value> negXsums(2 * halves), rowIndex(2 * halves);
     for (int64_t r = 0; r < 2 * halves; ++r) {
       rowIndex[r] = kb.add(rowA, kb.i32(64 * (r / 2) + 8 * (r % 2)));
       Value at = kb.add(base, wb.shl(rowIndex[r], 2));
-      xsums[r] = wb.loadShared(i32, kb.add(at, kb.i32(cfg.xsum())));
+      negXsums[r] = wb.loadShared(i32, kb.add(at, kb.i32(cfg.xsum())));
       rows[r].scale = wb.loadShared(f32, kb.add(at, kb.i32(cfg.sx())));
     }
-    for (int64_t j = 0; j < blockN / 8; ++j) {
-      Value col = kb.add(kb.i32(8 * j), wb.shl(t, 1));
-      Value at = kb.add(base, wb.shl(col, 2));
-      SideTerms cols[2];
-      Value bcnt[2];
-      if (cfg.specialized) {
-        // Both columns' parameters in one 8-byte load each.
-        auto pair = [&](Type type, int64_t offset, Value (&out)[2]) {
-          Value v = wb.loadShared(VectorType::get({2}, type), kb.add(at, kb.i32(offset)), 8);
-          for (int64_t e = 0; e < 2; ++e)
-            out[e] = LLVM::ExtractElementOp::create(b, loc, v, kb.i32(e));
-        };
-        Value scale[2], bias[2];
-        pair(i32, cfg.bcnt(), bcnt);
-        pair(f32, cfg.sw(), scale);
-        if (args.bias)
-          pair(f32, cfg.bias(), bias);
+    for (int64_t jp = 0; jp < blockN / 16; ++jp) {
+      Value at = kb.add(base, kb.add(kb.i32(64 * jp), wb.shl(t, 4)));
+      auto quad = [&](Type type, int64_t offset, Value (&out)[4]) {
+        Value v = wb.loadShared(VectorType::get({4}, type), kb.add(at, kb.i32(offset)), 16);
+        for (int64_t q = 0; q < 4; ++q)
+          out[q] = LLVM::ExtractElementOp::create(b, loc, v, kb.i32(q));
+      };
+      Value negCounts[4], scales[4], biases[4];
+      quad(i32, cfg.bcnt(), negCounts);
+      quad(f32, cfg.sw(), scales);
+      if (args.bias)
+        quad(f32, cfg.bias(), biases);
+      for (int64_t jj = 0; jj < 2; ++jj) {
+        const int64_t j = 2 * jp + jj;
+        Value col = kb.add(kb.i32(8 * j), wb.shl(t, 1));
+        SideTerms cols[2];
         for (int64_t e = 0; e < 2; ++e) {
-          cols[e].scale = scale[e];
+          cols[e].scale = scales[2 * jj + e];
           if (args.bias)
-            cols[e].bias = bias[e];
+            cols[e].bias = biases[2 * jj + e];
         }
-      } else {
-        for (int64_t e = 0; e < 2; ++e) {
-          Value ate = kb.add(at, kb.i32(4 * e));
-          bcnt[e] = wb.loadShared(i32, kb.add(ate, kb.i32(cfg.bcnt())));
-          cols[e].scale = wb.loadShared(f32, kb.add(ate, kb.i32(cfg.sw())));
-          if (args.bias)
-            cols[e].bias = wb.loadShared(f32, kb.add(ate, kb.i32(cfg.bias())));
-        }
-      }
-      for (int64_t rr = 0; rr < 2 * halves; ++rr) {
-        Value y[2];
-        for (int64_t e = 0; e < 2; ++e) {
-          // docs/Semantics.md btc_epilogue with Ppb − Pnb = S − popc(b).
-          Value s = acc[accPerHalf * (rr / 2) + 4 * j + 2 * (rr % 2) + e];
-          Value dot = kb.sub(kb.mul(kb.sub(s, bcnt[e]), 2), xsums[rr]);
-          y[e] = finishEpilogue(kb, epi, dot, rows[rr], cols[e]);
-        }
-        Value r = rowIndex[rr];
-        Value at =
-            kb.add(tileBase, kb.mul(kb.add(kb.mul(r, cfg.tilePitch()), col), elementBytes));
-        if (half) {
-          auto bits = [&](Value v) {
-            Value i16 = arith::BitcastOp::create(b, loc, b.getI16Type(), v);
-            return arith::ExtUIOp::create(b, loc, i32, i16).getResult();
-          };
-          Value pair = arith::OrIOp::create(b, loc, bits(y[0]), wb.shl(bits(y[1]), 16));
-          wb.storeShared(pair, at);
-        } else {
-          wb.storeShared(y[0], at);
-          wb.storeShared(y[1], kb.add(at, kb.i32(4)));
+        for (int64_t rr = 0; rr < 2 * halves; ++rr) {
+          Value y[2];
+          for (int64_t e = 0; e < 2; ++e) {
+            // docs/Semantics.md btc_epilogue with Ppb − Pnb = S − popc(b).
+            Value s = acc[accPerHalf * (rr / 2) + 4 * j + 2 * (rr % 2) + e];
+            Value dot = kb.add(kb.add(s, s), kb.add(negCounts[2 * jj + e], negXsums[rr]));
+            y[e] = finishEpilogue(kb, epiF32, dot, rows[rr], cols[e]);
+          }
+          Value r = rowIndex[rr];
+          Value at =
+              kb.add(tileBase, kb.mul(kb.add(kb.mul(r, cfg.tilePitch()), col), elementBytes));
+          if (half) {
+            // One cvt.rn.f16x2.f32 for the pair.
+            auto v2f32 = VectorType::get({2}, f32);
+            Value v = LLVM::UndefOp::create(b, loc, v2f32);
+            for (int64_t e = 0; e < 2; ++e)
+              v = LLVM::InsertElementOp::create(b, loc, v, y[e], kb.i32(e));
+            Value h2 = LLVM::FPTruncOp::create(b, loc, VectorType::get({2}, b.getF16Type()), v);
+            wb.storeShared(LLVM::BitcastOp::create(b, loc, i32, h2), at);
+          } else {
+            wb.storeShared(y[0], at);
+            wb.storeShared(y[1], kb.add(at, kb.i32(4)));
+          }
         }
       }
     }
+  };
+  // Where column `col` of a block's parameters is staged (4-byte units):
+  // col = 8j + 2t + e goes to 16·(j / 2) + 4t + 2·(j % 2) + e.
+  auto columnSlot = [&](Value col) {
+    Value pair = wb.andC(col, -16);
+    Value lane = wb.shl(wb.andC(wb.shr(col, 1), 3), 2);
+    Value odd = wb.shl(wb.andC(wb.shr(col, 3), 1), 1);
+    return kb.add(kb.add(pair, lane), kb.add(odd, wb.andC(col, 1)));
   };
   // The tile to global memory by the consumers, 16 bytes per thread and
   // step, rows of the block in order; guarded by m < M and n < N. Rows of N
@@ -546,17 +552,17 @@ Kernel gpu_kernels::buildWgmmaGemmKernel(OpBuilder &b, Location loc,
       b.setInsertionPointToStart(ifOp.thenBlock());
       Value row = arith::IndexCastOp::create(
           b, loc, b.getIndexType(), kb.minu(kb.add(kb.mul(mBlock, kBlockM), tid), m - 1));
-      Value xsum = kb.sub(kb.load(args.lhsPopcount, row),
-                          kb.load(args.lhsPopcount, kb.add(row, m)));
+      Value negXsum = kb.sub(kb.load(args.lhsPopcount, kb.add(row, m)),
+                             kb.load(args.lhsPopcount, row));
       Value at = kb.add(base, wb.shl(tid, 2));
-      wb.storeShared(xsum, kb.add(at, kb.i32(cfg.xsum())));
+      wb.storeShared(negXsum, kb.add(at, kb.i32(cfg.xsum())));
       wb.storeShared(param(epi.lhsScale, args.lhsScale, row), kb.add(at, kb.i32(cfg.sx())));
       b.setInsertionPointToStart(ifOp.elseBlock());
       Value i = kb.sub(tid, kb.i32(kBlockM));
       Value col = arith::IndexCastOp::create(
           b, loc, b.getIndexType(), kb.minu(kb.add(kb.mul(nBlock, blockN), i), n - 1));
-      at = kb.add(base, wb.shl(i, 2));
-      wb.storeShared(kb.load(args.rhsPopcount, col), kb.add(at, kb.i32(cfg.bcnt())));
+      at = kb.add(base, wb.shl(columnSlot(i), 2));
+      wb.storeShared(kb.mul(kb.load(args.rhsPopcount, col), -2), kb.add(at, kb.i32(cfg.bcnt())));
       wb.storeShared(param(epi.rhsScale, args.rhsScale, col), kb.add(at, kb.i32(cfg.sw())));
       if (args.bias)
         wb.storeShared(kb.load(args.bias, col), kb.add(at, kb.i32(cfg.bias())));
@@ -705,13 +711,13 @@ Kernel gpu_kernels::buildWgmmaGemmKernel(OpBuilder &b, Location loc,
       // parameters and of the output tile (the barrier before its stores).
       auto stageRow = [&] {
         Value at = kb.add(epiBase, wb.shl(self, 2));
-        wb.storeShared(kb.sub(popP, popN), kb.add(at, kb.i32(cfg.xsum())));
+        wb.storeShared(kb.sub(popN, popP), kb.add(at, kb.i32(cfg.xsum())));
         wb.storeShared(sx, kb.add(at, kb.i32(cfg.sx())));
       };
       ifStorer(stageRow);
       auto stageColumn = [&] {
-        Value at = kb.add(epiBase, wb.shl(self, 2));
-        wb.storeShared(bcnt, kb.add(at, kb.i32(cfg.bcnt())));
+        Value at = kb.add(epiBase, wb.shl(columnSlot(self), 2));
+        wb.storeShared(kb.mul(bcnt, -2), kb.add(at, kb.i32(cfg.bcnt())));
         wb.storeShared(sw, kb.add(at, kb.i32(cfg.sw())));
         if (bias)
           wb.storeShared(bias, kb.add(at, kb.i32(cfg.bias())));

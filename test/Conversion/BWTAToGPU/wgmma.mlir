@@ -132,11 +132,13 @@
 // PTX-SAME: wgmma.mma_async.sync.aligned.m64n128k256.s32.b1.b1.and.popc
 // PTX-SAME: wgmma.commit_group.sync.aligned;\0A\09wgmma.wait_group.sync.aligned \091;
 // PTX-SAME: wgmma.wait_group.sync.aligned \090;
-// The epilogue: exactly rounded float steps, no fma.
+// The epilogue: the parameters of four columns in one 16-byte load,
+// exactly rounded float steps (no fma), one conversion per f16 pair.
 // PTX-NOT: fma
+// PTX-SAME: ld.shared.v4.b32
 // PTX-SAME: mul.rn.f32
 // PTX-SAME: add.rn.f32
-// PTX-SAME: cvt.rn.f16.f32
+// PTX-SAME: cvt.rn.f16x2.f32
 // Stores: m < 300 and n < 300, element by element (rows of 300 halves are
 // not 16-byte aligned).
 // PTX-SAME: , 299;
