@@ -13,9 +13,20 @@
 // RUN: %python %S/check_linear.py %t.decode --bwta-run %bwta_tools/bwta-run | FileCheck %s --check-prefix=DECODE
 // RUN: %python %S/check_linear.py %t.decode --bwta-run %bwta_tools/bwta-run --graph | FileCheck %s --check-prefix=DECODE
 
+// The BWTA wgmma GEMM's ping-pong configuration: by default from 264 output
+// tiles of 128 × 128 (1100 × 3896: per-row bulk stores; 1100 × 3900: element
+// stores; 279 tiles, 2-3 per block, both warpgroups, both turn parities),
+// and forced on a small layer (one tile per block), f32 and f16.
+// RUN: rm -rf %t.pingpong && %python %S/prepare_linear.py --tools %bwta_tools --mlir-runner %llvm_tools/mlir-runner --out %t.pingpong --schemes bwta --ms 1100 --nk 3896x700,3900x700 --dtypes f16
+// RUN: %python %S/prepare_linear.py --tools %bwta_tools --mlir-runner %llvm_tools/mlir-runner --out %t.pingpong --schemes bwta --ms 300 --nk 520x1000 --dtypes f32,f16 --lower-options 'wgmma-specialized-min-tiles=1'
+// RUN: %python %S/check_linear.py %t.pingpong --bwta-run %bwta_tools/bwta-run | FileCheck %s --check-prefix=PINGPONG
+// RUN: %python %S/check_linear.py %t.pingpong --bwta-run %bwta_tools/bwta-run --graph | FileCheck %s --check-prefix=PINGPONG
+
 // CHECK: PASS bwta_m3_n300_k700:
 // CHECK: PASS counts_m64_n300_k700: output0 int32 [2, 1, 64, 300]: 0 of 38400 differ
 // CHECK: PASS w4a4_m64_n300_k700_f16:
 // CHECK: 14 passed, 0 failed
 // DECODE: PASS bwta_m1_n4100_k700_f16: output0 float16 [1, 4100]: 4100 of 4100 bit-exact
 // DECODE: 4 passed, 0 failed
+// PINGPONG: PASS bwta_m1100_n3896_k700_f16: output0 float16 [1100, 3896]: 4285600 of 4285600 bit-exact
+// PINGPONG: 4 passed, 0 failed
