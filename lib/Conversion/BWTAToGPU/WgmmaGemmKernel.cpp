@@ -24,7 +24,7 @@
 //     the consumers finish this one, the epilogue parameters load during
 //     the mainloop, and the output rows leave through bulk async copies
 //     (cp.async.bulk) that drain while the next tile runs):
-//     ping-pong (the default from 264 tiles): one block per SM, each
+//     ping-pong (the default from 64 tiles, M > 128): one block per SM, each
 //       consumer warpgroup computes whole 128 × 128 tiles of its own (two
 //       m64 wgmmas per plane), the two taking turns on the tensor pipe
 //       (turn[w] mbarriers), so one's epilogue runs during the other's
@@ -79,10 +79,12 @@ constexpr int64_t kSms = 132;    // H200: the specialized kernel's persistent gr
 // 3-5 % faster; 128-344 tiles, M = 512, 2-9 % slower); with 128 × 256
 // tiles from about 7 rounds (bench/proto/FINDINGS.md, "Port").
 constexpr int64_t kMinSpecializedTiles128 = 512;
-// Ping-pong from about two tiles per SM (H200, bench/RESULTS.md session 8:
-// 344 tiles at 512 × 11008 × 4096 −11 %, 2048 × 4096² −7 %; with fewer,
-// a warpgroup idles).
-constexpr int64_t kMinPingpongTiles = 2 * kSms;
+// Ping-pong from 64 tiles and two row blocks (H200, bench/RESULTS.md
+// session 8: against the pipelined kernel 0 to −8 % at M = 256-1024, 64-256
+// tiles, even where a block has one tile and a warpgroup idles; M ≤ 128,
+// one row block, stays pipelined with its deeper slots: not measured).
+constexpr int64_t kMinPingpongTiles = 64;
+constexpr int64_t kMinPingpongRowTiles = 2;
 constexpr int64_t kMinSpecializedTiles256 = 7 * kSms;
 constexpr int64_t kMaxShared = 232448; // 227 KiB: sm_90's dynamic shared memory per block
 constexpr int64_t kMaxSharedPerSm = 233472; // 228 KiB per SM (1 KiB per block reserved)
@@ -244,7 +246,9 @@ Kernel gpu_kernels::buildWgmmaGemmKernel(OpBuilder &b, Location loc,
                            : specializedWidth == 128        ? kMinSpecializedTiles128
                                                             : kMinSpecializedTiles256;
   std::optional<Config> specializedCfg;
-  if (options.specialized &&
+  const bool defaultRows =
+      !pingpong || options.specializedMinTiles >= 0 || tilesM >= kMinPingpongRowTiles;
+  if (options.specialized && defaultRows &&
       tilesM * llvm::divideCeilSigned(n, specializedWidth) >= minTiles)
     specializedCfg = pingpong ? pingpongConfig(elementBytes)
                                       : specializedConfig(specializedWidth, elementBytes);

@@ -45,7 +45,7 @@
 // CHECK: gpu.launch_func @bwta_kernels::@linear_{{[0-9]+}} blocks in ({{[^)]*}}) threads in ({{[^)]*}}) args(
 // CHECK-LABEL: func.func @m17(
 // CHECK: gpu.launch_func @bwta_kernels::@linear_{{[0-9]+}} blocks in ({{[^)]*}}) threads in ({{[^)]*}}) dynamic_shared_memory_size
-// M = 4096, N = 7424: 32 × 58 = 1856 tiles of 128 × 128, at least 264,
+// M = 4096, N = 7424: 32 × 58 = 1856 tiles of 128 × 128, at least 64,
 // so the ping-pong kernel: a persistent grid of one block per SM (132) of
 // 288 threads (two consumer warpgroups, each on tiles of its own, and a
 // producer warp), 223440 bytes (1 KiB slack, 12 slots of 12 KiB, two
@@ -67,10 +67,17 @@
 // N256-LABEL: func.func @specialized(
 // N256-DAG: %[[S256:.*]] = arith.constant 203904 : i32
 // N256: gpu.launch_func @bwta_kernels::@linear_{{[0-9]+}} blocks in (%c132{{.*}}, %c1{{.*}}, %c1{{.*}}) threads in (%c288{{.*}}, %{{.*}}, %{{.*}}) dynamic_shared_memory_size %[[S256]] args(
-// M = 1100, N = 3900: 279 tiles of 128 × 128, at least 264: ping-pong.
+// M = 1100, N = 3900: 279 tiles of 128 × 128, at least 64: ping-pong.
 // Without it, fewer than 512: the pipelined kernel.
 // CHECK-LABEL: func.func @few_tiles(
 // CHECK: gpu.launch_func @bwta_kernels::@linear_{{[0-9]+}} blocks in (%c132{{.*}}, %c1{{.*}}, %c1{{.*}}) threads in (%c288{{.*}}, %{{.*}}, %{{.*}}) dynamic_shared_memory_size
+// Ping-pong from 64 tiles, but not for one row block (M ≤ 128 keeps the
+// pipelined kernel's deeper slots): 2 × 32 tiles take it (64 blocks), 1 ×
+// 65 do not.
+// CHECK-LABEL: func.func @two_row_blocks(
+// CHECK: gpu.launch_func @bwta_kernels::@linear_{{[0-9]+}} blocks in (%c64{{.*}}, %c1{{.*}}, %c1{{.*}}) threads in (%c288{{.*}}, %{{.*}}, %{{.*}}) dynamic_shared_memory_size
+// CHECK-LABEL: func.func @one_row_block(
+// CHECK: gpu.launch_func @bwta_kernels::@linear_{{[0-9]+}} blocks in (%c65{{.*}}, %c1{{.*}}, %{{.*}}) threads in (%c256{{.*}}, %{{.*}}, %{{.*}}) dynamic_shared_memory_size
 // COOP-LABEL: func.func @few_tiles(
 // COOP: gpu.launch_func @bwta_kernels::@linear_{{[0-9]+}} blocks in (%c31{{.*}}, %c9{{.*}}, %{{.*}}) threads in (%c256{{.*}}, %{{.*}}, %{{.*}}) dynamic_shared_memory_size
 // Forced (wgmma-specialized-min-tiles=1), f32 outputs too: 7 slots beside
@@ -249,4 +256,24 @@ func.func @few_tiles(%x: tensor<1100x700xf32> {bwta.name = "x"}) -> (tensor<1100
   %y = bwta.qmatmul %t, %w scales(%st, %s) bias(%b)
       : (tensor<1100x700x!bwta.ternary>, tensor<3900x700x!bwta.binary>, tensor<1100xf32>, tensor<3900xf32>, tensor<3900xf32>) -> tensor<1100x3900xf16>
   return %y : tensor<1100x3900xf16>
+}
+
+func.func @two_row_blocks(%x: tensor<200x700xf32> {bwta.name = "x"}) -> (tensor<200x4096xf16> {bwta.name = "y"}) {
+  %t, %st = bwta.quantize %x {scheme = #bwta.scheme<granularity = per_token>}
+      : tensor<200x700xf32> -> tensor<200x700x!bwta.ternary>, tensor<200xf32>
+  %w = bwta.weight "w6" : tensor<4096x700x!bwta.binary>
+  %s = bwta.weight "s6" : tensor<4096xf32>
+  %y = bwta.qmatmul %t, %w scales(%st, %s)
+      : (tensor<200x700x!bwta.ternary>, tensor<4096x700x!bwta.binary>, tensor<200xf32>, tensor<4096xf32>) -> tensor<200x4096xf16>
+  return %y : tensor<200x4096xf16>
+}
+
+func.func @one_row_block(%x: tensor<100x700xf32> {bwta.name = "x"}) -> (tensor<100x8320xf16> {bwta.name = "y"}) {
+  %t, %st = bwta.quantize %x {scheme = #bwta.scheme<granularity = per_token>}
+      : tensor<100x700xf32> -> tensor<100x700x!bwta.ternary>, tensor<100xf32>
+  %w = bwta.weight "w7" : tensor<8320x700x!bwta.binary>
+  %s = bwta.weight "s7" : tensor<8320xf32>
+  %y = bwta.qmatmul %t, %w scales(%st, %s)
+      : (tensor<100x700x!bwta.ternary>, tensor<8320x700x!bwta.binary>, tensor<100xf32>, tensor<8320xf32>) -> tensor<100x8320xf16>
+  return %y : tensor<100x8320xf16>
 }
