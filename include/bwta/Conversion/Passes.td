@@ -149,8 +149,7 @@ def ConvertBWTAToGPUPass : Pass<"bwta-lower-to-gpu", "::mlir::ModuleOp"> {
            "fewest output tiles (128 x wgmma-specialized-n) for the "
            "warp-specialized configuration; -1 picks the measured default "
            "(ping-pong: 64 tiles of 128x128 and M > 128; else 512 tiles of "
-           "128x128, "
-           "924 of 128x256)">,
+           "128x128, 924 of 128x256)">,
     Option<"wgmmaSpecializedN", "wgmma-specialized-n", "int64_t",
            /*default=*/"128",
            "tile width of the warp-specialized configuration: 128 "
@@ -162,8 +161,8 @@ def ConvertBWTAToGPUPass : Pass<"bwta-lower-to-gpu", "::mlir::ModuleOp"> {
            "kernel ping-pong: one block per SM whose two consumer warpgroups "
            "take turns on 128x128 tiles of their own, one's epilogue during "
            "the other's mainloop (by default from 64 tiles and M > 128); "
-           "false: both "
-           "warpgroups on one tile of 128 x wgmma-specialized-n">,
+           "false: both warpgroups on one tile of 128 x "
+           "wgmma-specialized-n">,
     Option<"quantizeWarpMinM", "quantize-warp-min-m", "int64_t",
            /*default=*/"-1",
            "smallest M (rows) an activation quantizer packs with a warp per "

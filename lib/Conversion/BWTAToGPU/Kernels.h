@@ -175,16 +175,17 @@ bool wgmmaGemmApplies(const PlaneGemmSpec &spec);
 int64_t wgmmaGemmLhsWords(const PlaneGemmSpec &spec);
 int64_t wgmmaGemmRhsWords(const PlaneGemmSpec &spec);
 /// How the wgmma GEMM may configure itself (the pass's wgmma-specialized*
-/// and wgmma-pingpong options): `specialized` allows the warp-specialized
-/// configuration with 128 × `specializedN` tiles (128: two blocks per SM;
-/// 256: one), from `specializedMinTiles` such tiles on (< 0: the measured
-/// default); `pingpong` makes it one block per SM whose two consumer
-/// warpgroups take turns on 128 × 128 tiles of their own.
+/// and wgmma-pingpong options, same defaults): `specialized` allows the
+/// warp-specialized configuration with 128 × `specializedN` tiles from
+/// `specializedMinTiles` such tiles on (< 0: the measured default);
+/// `pingpong` (with specializedN = 128) makes it one block per SM whose two
+/// consumer warpgroups take turns on 128 × 128 tiles of their own, else
+/// both warpgroups share a tile (128: two blocks per SM; 256: one).
 struct WgmmaGemmOptions {
   bool specialized = true;
   int64_t specializedMinTiles = -1;
   int64_t specializedN = 128;
-  bool pingpong = false;
+  bool pingpong = true;
 };
 Kernel buildWgmmaGemmKernel(mlir::OpBuilder &b, mlir::Location loc,
                             llvm::StringRef name, const PlaneGemmSpec &spec,

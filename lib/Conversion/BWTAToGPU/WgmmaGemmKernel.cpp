@@ -35,8 +35,8 @@
 // Both wait for the previous kernel (griddepcontrol.wait) only after the
 // first stages' weight copies are issued. What bounds them (H200,
 // bench/RESULTS.md sessions 7-8): not the fills alone; with ping-pong the
-// tensor pipe is ~50-60 % busy, ~70-86 % without the epilogue's math and
-// stores (which still slows the other warpgroup's mainloop).
+// tensor pipe is 58-70 % busy (M = 2048-8192 at N = K = 4096), and the
+// mainloops alone reach only ~70 % of the compute-only rate at M = 2048.
 //
 // Shared memory (dynamic; its base rounded up to 1 KiB):
 //   slot s at s·STAGE: A plane p [128 rows][32 B], A plane q, then
@@ -107,8 +107,9 @@ struct Config {
   int64_t stageBytes() const { return kBOffset + bBytes(); }
   int64_t tilePitch() const { return blockN + 8; } // output tile row, elements
   int64_t tileBytes() const { return kBlockM * tilePitch() * elementBytes; }
-  // Epilogue parameters, 4 bytes each: xsum, sx [128 rows]; bcnt, sw, bias
-  // [blockN columns].
+  // Epilogue parameters, 4 bytes each (stageRowParams,
+  // stageColumnParams): −xsum, sx [128 rows]; −2·popc(b), sw, bias [blockN
+  // columns, in columnSlot order].
   int64_t paramBytes() const { return 4 * (2 * kBlockM + 3 * blockN); }
   int64_t areas() const { return pingpong ? 2 : 1; }
   // Pipelined: the output tile reuses the slots. Specialized: the producer
@@ -122,10 +123,10 @@ struct Config {
     return std::max(stages * stageBytes(), kBlockM * tilePitch() * 4);
   }
   int64_t areaBytes() const { return tileBytes() + paramBytes(); }
-  int64_t xsum() const { return mainBytes(); }
-  int64_t sx() const { return xsum() + 4 * kBlockM; }
-  int64_t bcnt() const { return sx() + 4 * kBlockM; }
-  int64_t sw() const { return bcnt() + 4 * blockN; }
+  int64_t negXsum() const { return mainBytes(); }
+  int64_t sx() const { return negXsum() + 4 * kBlockM; }
+  int64_t negCount() const { return sx() + 4 * kBlockM; }
+  int64_t sw() const { return negCount() + 4 * blockN; }
   int64_t bias() const { return sw() + 4 * blockN; }
   // 8-byte mbarriers: full[stages], empty[stages] (specialized), turn[2]
   // (ping-pong: warpgroup w may issue its mainloop once turn[w] completes).
@@ -159,7 +160,8 @@ std::optional<Config> specializedConfig(int64_t blockN, int64_t elementBytes) {
   return c;
 }
 /// Ping-pong: 128 × 128 tiles per warpgroup, one block per SM, as many
-/// slots (up to 16) as fit beside both epilogue areas.
+/// slots (up to 16; 12 with f16 outputs, 7 with f32) as fit beside both
+/// epilogue areas.
 Config pingpongConfig(int64_t elementBytes) {
   Config c{128, 16, true, elementBytes, 1, true};
   while (c.sharedBytes() > kMaxShared)
@@ -433,7 +435,7 @@ Kernel gpu_kernels::buildWgmmaGemmKernel(OpBuilder &b, Location loc,
     for (int64_t r = 0; r < 2 * halves; ++r) {
       rowIndex[r] = kb.add(rowA, kb.i32(64 * (r / 2) + 8 * (r % 2)));
       Value at = kb.add(base, wb.shl(rowIndex[r], 2));
-      negXsums[r] = wb.loadShared(i32, kb.add(at, kb.i32(cfg.xsum())));
+      negXsums[r] = wb.loadShared(i32, kb.add(at, kb.i32(cfg.negXsum())));
       rows[r].scale = wb.loadShared(f32, kb.add(at, kb.i32(cfg.sx())));
     }
     for (int64_t jp = 0; jp < blockN / 16; ++jp) {
@@ -444,7 +446,7 @@ Kernel gpu_kernels::buildWgmmaGemmKernel(OpBuilder &b, Location loc,
           out[q] = LLVM::ExtractElementOp::create(b, loc, v, kb.i32(q));
       };
       Value negCounts[4], scales[4], biases[4];
-      quad(i32, cfg.bcnt(), negCounts);
+      quad(i32, cfg.negCount(), negCounts);
       quad(f32, cfg.sw(), scales);
       if (args.bias)
         quad(f32, cfg.bias(), biases);
@@ -491,6 +493,21 @@ Kernel gpu_kernels::buildWgmmaGemmKernel(OpBuilder &b, Location loc,
     Value lane = wb.shl(wb.andC(wb.shr(col, 1), 3), 2);
     Value odd = wb.shl(wb.andC(wb.shr(col, 3), 1), 1);
     return kb.add(kb.add(pair, lane), kb.add(odd, wb.andC(col, 1)));
+  };
+  // The parameters of the tile's row `index` (popcounts of p and n, sx) and
+  // column `index` (popc(b), sw, bias or null), as storeFragments reads
+  // them, into the epilogue area at `base`.
+  auto stageRowParams = [&](Value base, Value index, Value popP, Value popN, Value sx) {
+    Value at = kb.add(base, wb.shl(index, 2));
+    wb.storeShared(kb.sub(popN, popP), kb.add(at, kb.i32(cfg.negXsum())));
+    wb.storeShared(sx, kb.add(at, kb.i32(cfg.sx())));
+  };
+  auto stageColumnParams = [&](Value base, Value index, Value popB, Value sw, Value bias) {
+    Value at = kb.add(base, wb.shl(columnSlot(index), 2));
+    wb.storeShared(kb.mul(popB, -2), kb.add(at, kb.i32(cfg.negCount())));
+    wb.storeShared(sw, kb.add(at, kb.i32(cfg.sw())));
+    if (bias)
+      wb.storeShared(bias, kb.add(at, kb.i32(cfg.bias())));
   };
   // The tile to global memory by the consumers, 16 bytes per thread and
   // step, rows of the block in order; guarded by m < M and n < N. Rows of N
@@ -556,20 +573,16 @@ Kernel gpu_kernels::buildWgmmaGemmKernel(OpBuilder &b, Location loc,
       b.setInsertionPointToStart(ifOp.thenBlock());
       Value row = arith::IndexCastOp::create(
           b, loc, b.getIndexType(), kb.minu(kb.add(kb.mul(mBlock, kBlockM), tid), m - 1));
-      Value negXsum = kb.sub(kb.load(args.lhsPopcount, kb.add(row, m)),
-                             kb.load(args.lhsPopcount, row));
-      Value at = kb.add(base, wb.shl(tid, 2));
-      wb.storeShared(negXsum, kb.add(at, kb.i32(cfg.xsum())));
-      wb.storeShared(param(epi.lhsScale, args.lhsScale, row), kb.add(at, kb.i32(cfg.sx())));
+      stageRowParams(base, tid, kb.load(args.lhsPopcount, row),
+                     kb.load(args.lhsPopcount, kb.add(row, m)),
+                     param(epi.lhsScale, args.lhsScale, row));
       b.setInsertionPointToStart(ifOp.elseBlock());
       Value i = kb.sub(tid, kb.i32(kBlockM));
       Value col = arith::IndexCastOp::create(
           b, loc, b.getIndexType(), kb.minu(kb.add(kb.mul(nBlock, blockN), i), n - 1));
-      at = kb.add(base, wb.shl(columnSlot(i), 2));
-      wb.storeShared(kb.mul(kb.load(args.rhsPopcount, col), -2), kb.add(at, kb.i32(cfg.bcnt())));
-      wb.storeShared(param(epi.rhsScale, args.rhsScale, col), kb.add(at, kb.i32(cfg.sw())));
-      if (args.bias)
-        wb.storeShared(kb.load(args.bias, col), kb.add(at, kb.i32(cfg.bias())));
+      stageColumnParams(base, i, kb.load(args.rhsPopcount, col),
+                        param(epi.rhsScale, args.rhsScale, col),
+                        args.bias ? kb.load(args.bias, col) : Value());
     }
     // Iteration it waits for tile it (slot it % S, phase it / S), then
     // thread 0 refills slot (it + S − 2) % S = (it − 2) % S: its last reader,
@@ -713,19 +726,8 @@ Kernel gpu_kernels::buildWgmmaGemmKernel(OpBuilder &b, Location loc,
         ifStorer([&] { wb.ptx("cp.async.bulk.wait_group.read 0;", {}, "~{memory}"); });
       // Every thread of the tile is past the previous tile's reads of the
       // parameters and of the output tile (the barrier before its stores).
-      auto stageRow = [&] {
-        Value at = kb.add(epiBase, wb.shl(self, 2));
-        wb.storeShared(kb.sub(popN, popP), kb.add(at, kb.i32(cfg.xsum())));
-        wb.storeShared(sx, kb.add(at, kb.i32(cfg.sx())));
-      };
-      ifStorer(stageRow);
-      auto stageColumn = [&] {
-        Value at = kb.add(epiBase, wb.shl(columnSlot(self), 2));
-        wb.storeShared(kb.mul(bcnt, -2), kb.add(at, kb.i32(cfg.bcnt())));
-        wb.storeShared(sw, kb.add(at, kb.i32(cfg.sw())));
-        if (bias)
-          wb.storeShared(bias, kb.add(at, kb.i32(cfg.bias())));
-      };
+      ifStorer([&] { stageRowParams(epiBase, self, popP, popN, sx); });
+      auto stageColumn = [&] { stageColumnParams(epiBase, self, bcnt, sw, bias); };
       if (blockN < tileThreads)
         kb.ifThen(kb.ult(self, blockN), stageColumn);
       else
