@@ -22,6 +22,15 @@
 // RUN: %python %S/check_linear.py %t.pingpong --bwta-run %bwta_tools/bwta-run | FileCheck %s --check-prefix=PINGPONG
 // RUN: %python %S/check_linear.py %t.pingpong --bwta-run %bwta_tools/bwta-run --graph | FileCheck %s --check-prefix=PINGPONG
 
+// The int8 path's wgmma GEMM in its ping-pong configuration: by default
+// (1100 × 3896 × 700: 279 tiles of 128 × 128, 2-3 per block, both turn
+// parities, bulk stores), and forced on small layers (one tile per block;
+// f32 bulk stores, f16 element stores: N = 2740).
+// RUN: rm -rf %t.int8pp && %python %S/prepare_linear.py --tools %bwta_tools --mlir-runner %llvm_tools/mlir-runner --out %t.int8pp --paths int8 --schemes w2a8 --ms 1100 --nk 3896x700 --dtypes f16
+// RUN: %python %S/prepare_linear.py --tools %bwta_tools --mlir-runner %llvm_tools/mlir-runner --out %t.int8pp --paths int8 --schemes w2a8,w4a8 --ms 300 --nk 520x1000,2740x700 --dtypes f32,f16 --lower-options 'int8-wgmma-pingpong=1'
+// RUN: %python %S/check_linear.py %t.int8pp --bwta-run %bwta_tools/bwta-run | FileCheck %s --check-prefix=INT8PP
+// RUN: %python %S/check_linear.py %t.int8pp --bwta-run %bwta_tools/bwta-run --graph | FileCheck %s --check-prefix=INT8PP
+
 // CHECK: PASS bwta_m3_n300_k700:
 // CHECK: PASS counts_m64_n300_k700: output0 int32 [2, 1, 64, 300]: 0 of 38400 differ
 // CHECK: PASS w4a4_m64_n300_k700_f16:
@@ -30,3 +39,5 @@
 // DECODE: 4 passed, 0 failed
 // PINGPONG: PASS bwta_m1100_n3896_k700_f16: output0 float16 [1100, 3896]: 4285600 of 4285600 bit-exact
 // PINGPONG: 4 passed, 0 failed
+// INT8PP: PASS w2a8_m1100_n3896_k700_f16_int8:
+// INT8PP: 9 passed, 0 failed

@@ -139,6 +139,13 @@ def ConvertBWTAToGPUPass : Pass<"bwta-lower-to-gpu", "::mlir::ModuleOp"> {
            "blocks per cluster of the wgmma int8 GEMM: 1, or 2 (row tiles "
            "128 apart share the weight tile through multicast bulk copies; "
            "twice as slow on the H200, bench/RESULTS.md)">,
+    Option<"int8WgmmaPingpong", "int8-wgmma-pingpong", "int64_t",
+           /*default=*/"-1",
+           "ping-pong configuration of the wgmma int8 GEMM (one block per SM "
+           "whose two consumer warpgroups take turns on 128x128 tiles of "
+           "their own): 1 wherever M > 128, 0 never, -1 the measured default "
+           "(K <= 4096 with 264-528 such tiles); int8-wgmma-n=256 and "
+           "int8-wgmma-cluster=2 turn it off">,
     Option<"wgmmaSpecialized", "wgmma-specialized", "bool", /*default=*/"true",
            "let the BWTA wgmma kernel take its persistent warp-specialized "
            "configuration (a producer warp) where it has at least "

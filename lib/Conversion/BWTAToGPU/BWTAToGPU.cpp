@@ -231,17 +231,36 @@ struct ConvertBWTAToGPUPass
     int64_t minM = int8WgmmaMinM < 0 ? kDefaultInt8WgmmaMinM : int8WgmmaMinM;
     return chip == "sm_90a" && minM > 0 && m >= minM;
   }
-  /// The wgmma int8 GEMM's tile width and cluster size for `spec`: 256
-  /// columns unless fewer than 132 such tiles (then 128: at M = 512 the
-  /// 128 × 256 grid leaves half the SMs idle).
-  std::pair<int64_t, int64_t> int8WgmmaShape(const Int8GemmSpec &spec) const {
+  /// The wgmma int8 GEMM's configuration for `spec` (tile width, cluster
+  /// size, ping-pong). H200 W2A8 layers (bench/RESULTS.md session 9):
+  /// ping-pong 128 × 128 tiles hide the epilogue and balance small grids
+  /// (−4 to −9 % at 2048 × 4096², 512 × 11008 × 4096), but their m64n128
+  /// wgmmas do less per tensor-pipe cycle than the cooperative m64n256
+  /// ones, which win where the mainloop dominates (K = 11008: +10 % with
+  /// ping-pong; M = 8192: +2 to +7 %); so ping-pong for K ≤ 4096 with 2-4
+  /// such tiles per SM. Otherwise 256 columns unless fewer than 132 such
+  /// tiles (then 128: at M = 512 the 128 × 256 grid leaves half the SMs
+  /// idle).
+  struct Int8WgmmaShape {
+    int64_t blockN, cluster;
+    bool pingpong;
+  };
+  Int8WgmmaShape int8WgmmaShape(const Int8GemmSpec &spec) const {
+    constexpr int64_t kSms = 132, kMaxPingpongK = 4096;
     int64_t tilesM = llvm::divideCeil(spec.m, int64_t(128));
+    int64_t tiles128 = tilesM * llvm::divideCeil(spec.n, int64_t(128));
+    // Clusters of 2 (multicast weight tiles) took twice as long on the
+    // H200 (bench/RESULTS.md, 2026-11-23): one block per cluster by default.
+    int64_t cluster = int8WgmmaCluster == 2 ? 2 : 1;
+    bool pingpong = int8WgmmaPingpong < 0
+                        ? spec.k <= kMaxPingpongK && tiles128 >= 2 * kSms && tiles128 <= 4 * kSms
+                        : int8WgmmaPingpong > 0;
+    if (pingpong && cluster == 1 && int8WgmmaN != 256 && tilesM >= 2)
+      return {128, 1, true};
     int64_t blockN = int8WgmmaN;
     if (blockN != 128 && blockN != 256) // 128 where 256-wide tiles leave SMs idle
       blockN = tilesM * llvm::divideCeil(spec.n, int64_t(256)) < 132 ? 128 : 256;
-    // Clusters of 2 (multicast weight tiles) took twice as long on the
-    // H200 (bench/RESULTS.md, 2026-11-23): one block per cluster by default.
-    return {blockN, int8WgmmaCluster == 2 ? 2 : 1};
+    return {blockN, cluster, false};
   }
 
   WgmmaGemmOptions wgmmaGemmOptions() const {
@@ -996,8 +1015,9 @@ LogicalResult HostLowering::lowerInt8Matmul(QMatmulOp op) {
   }
   Kernel kernel = addKernel([&](OpBuilder &b) {
     if (spec.wgmmaTiles) {
-      auto [blockN, cluster] = pass.int8WgmmaShape(spec);
-      return buildWgmmaInt8GemmKernel(b, op.getLoc(), "int8_linear", spec, blockN, cluster);
+      auto shape = pass.int8WgmmaShape(spec);
+      return buildWgmmaInt8GemmKernel(b, op.getLoc(), "int8_linear", spec, shape.blockN,
+                                      shape.cluster, shape.pingpong);
     }
     return buildInt8GemmKernel(b, op.getLoc(), "int8_linear", spec);
   });

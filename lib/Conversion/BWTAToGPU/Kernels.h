@@ -354,10 +354,12 @@ Kernel buildInt8GemmKernel(mlir::OpBuilder &b, mlir::Location loc,
 /// consumer warpgroups and a producer warp that moves each 64-byte K slot
 /// of both operands with bulk copies (mbarrier pipeline); a persistent grid
 /// of one block per SM walks the tiles; `cluster` 2: pairs of blocks (rows
-/// 128 apart) share the rhs, each copying half of it to both.
+/// 128 apart) share the rhs, each copying half of it to both; `pingpong`
+/// (blockN 128, cluster 1): each consumer warpgroup computes whole 128 ×
+/// 128 tiles of its own, the two taking turns on the tensor pipe.
 Kernel buildWgmmaInt8GemmKernel(mlir::OpBuilder &b, mlir::Location loc,
                                 llvm::StringRef name, const Int8GemmSpec &spec,
-                                int64_t blockN, int64_t cluster);
+                                int64_t blockN, int64_t cluster, bool pingpong);
 
 } // namespace bwta::gpu_kernels
 

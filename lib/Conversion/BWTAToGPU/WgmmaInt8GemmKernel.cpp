@@ -20,6 +20,15 @@
 // while the next tile runs; the role test is warp-uniform (shfl) and the
 // epilogue's shared base opaque per tile.
 //
+// Ping-pong (BN = 128, cluster 1; int8-wgmma-pingpong): as the b1 kernel's,
+// each consumer warpgroup computes whole 128 × 128 tiles of its own (two
+// m64n128 accumulators), the two taking turns on the tensor pipe (turn[w]
+// mbarriers) so that one's epilogue runs during the other's mainloop, each
+// with its own epilogue area (output tile + parameters). Faster where the
+// epilogue and the wave count weigh (2048 × 4096², 512 × 11008 × 4096), not
+// where the mainloop dominates: m64n128 does less per tensor-pipe cycle
+// than m64n256 (bench/RESULTS.md session 9).
+//
 // Cluster 2 (int8-wgmma-cluster=2, off by default): the blocks of a
 // cluster compute the tiles of rows 128 apart over the same columns; block
 // r copies its own A and rows r·BN/2.. of B, multicast to both blocks, so
@@ -44,10 +53,11 @@
 //
 // Shared memory (dynamic, base rounded up to 1 KiB):
 //   slot s at s·STAGE: A [128][64 B], then B [BN][64 B] (wgmma tiles);
-//   the output tile [128][BN + 8] elements (the pad spreads the fragment
-//     writes over all banks);
-//   the epilogue parameters: Σx, zx, sx [128 rows]; Σw, zw, sw, bias [BN];
-//   mbarriers full[slots], empty[slots].
+//   the epilogue area (ping-pong: one per warpgroup): the output tile
+//     [128][BN + 8] elements (the pad spreads the fragment writes over all
+//     banks), the epilogue parameters: Σx, zx, sx [128 rows]; Σw, zw, sw,
+//     bias [BN];
+//   mbarriers full[slots], empty[slots] (ping-pong: turn[2]).
 //
 //===----------------------------------------------------------------------===//
 #include "Int8Common.h"
@@ -71,19 +81,32 @@ constexpr int64_t kAlign = 1024; // ≥ the swizzle period (512 B)
 constexpr int64_t kSms = 132;    // H200: the persistent grid
 constexpr int64_t kMaxShared = 232448; // 227 KiB per block
 constexpr int64_t kMaxStages = 8;
+constexpr int64_t kMaxPingpongStages = 12;
 
 struct Config {
-  int64_t blockN, cluster, elementBytes, stages = kMaxStages;
+  int64_t blockN, cluster, elementBytes;
+  // Ping-pong: each consumer warpgroup computes whole 128 × 128 tiles of
+  // its own (two m64 accumulators), the two taking turns on the tensor
+  // pipe, each with its own output tile and parameters (an epilogue area).
+  bool pingpong = false;
+  int64_t stages = pingpong ? kMaxPingpongStages : kMaxStages;
 
   int64_t bBytes() const { return blockN * kRowBytes; }
   int64_t stageBytes() const { return kABytes + bBytes(); }
   int64_t pitch() const { return blockN + 8; } // output tile row, elements
+  // Epilogue area 0 (area a lies a · areaBytes() further): the output
+  // tile, then its row and column parameters.
   int64_t tile() const { return stages * stageBytes(); }
   int64_t rowParams() const { return tile() + kBlockM * pitch() * elementBytes; }
   int64_t colParams() const { return rowParams() + 3 * 4 * kBlockM; }
-  int64_t full() const { return colParams() + 4 * 4 * blockN; }
+  int64_t areaBytes() const { return colParams() + 4 * 4 * blockN - tile(); }
+  int64_t areas() const { return pingpong ? 2 : 1; }
+  // 8-byte mbarriers: full[stages], empty[stages], ping-pong turn[2]
+  // (warpgroup w may issue its mainloop once turn[w] completes).
+  int64_t full() const { return tile() + areas() * areaBytes(); }
   int64_t empty() const { return full() + 8 * stages; }
-  int64_t sharedBytes() const { return kAlign + empty() + 8 * stages; }
+  int64_t turn() const { return empty() + 8 * stages; }
+  int64_t sharedBytes() const { return kAlign + turn() + (pingpong ? 16 : 0); }
 };
 
 StringRef byteName(QuantizedType type) { return *int8LevelsSigned(type) ? "s8" : "u8"; }
@@ -93,13 +116,15 @@ StringRef byteName(QuantizedType type) { return *int8LevelsSigned(type) ? "s8" :
 Kernel gpu_kernels::buildWgmmaInt8GemmKernel(OpBuilder &b, Location loc,
                                              StringRef name,
                                              const Int8GemmSpec &spec,
-                                             int64_t blockN, int64_t cluster) {
+                                             int64_t blockN, int64_t cluster,
+                                             bool pingpong) {
   assert(spec.wgmmaTiles && (blockN == 128 || blockN == 256) &&
-         (cluster == 1 || cluster == 2) && "an unsupported wgmma int8 configuration");
+         (cluster == 1 || cluster == 2) && (!pingpong || (blockN == 128 && cluster == 1)) &&
+         "an unsupported wgmma int8 configuration");
   const EpilogueSpec &epi = spec.epilogue;
   const bool half = epi.outType.isF16();
   const int64_t elementBytes = half ? 2 : 4;
-  Config cfg{blockN, cluster, elementBytes};
+  Config cfg{blockN, cluster, elementBytes, pingpong};
   while (cfg.sharedBytes() > kMaxShared)
     --cfg.stages;
   const int64_t stages = cfg.stages;
@@ -140,8 +165,13 @@ Kernel gpu_kernels::buildWgmmaInt8GemmKernel(OpBuilder &b, Location loc,
   kb.ifThen(kb.eq(tid, 0), [&] {
     for (int64_t s = 0; s < stages; ++s) {
       mbarrierInit(kb, kb.add(fullBars, kb.i32(8 * s)), 1);
-      mbarrierInit(kb, kb.add(emptyBars, kb.i32(8 * s)), cluster * kConsumers / 32);
+      // Released by the warps of the tile's consumers (ping-pong: one
+      // warpgroup) in every block of the cluster.
+      mbarrierInit(kb, kb.add(emptyBars, kb.i32(8 * s)),
+                   cluster * (pingpong ? 128 : kConsumers) / 32);
     }
+    for (int64_t w = 0; pingpong && w < 2; ++w)
+      mbarrierInit(kb, kb.add(base, kb.i32(cfg.turn() + 8 * w)), 4);
     if (cluster > 1)
       ptxStatement(kb, "fence.mbarrier_init.release.cluster;", {}, "~{memory}");
   });
@@ -159,22 +189,41 @@ Kernel gpu_kernels::buildWgmmaInt8GemmKernel(OpBuilder &b, Location loc,
   Value uniformGroup = warpUniform(kb, warpgroup);
   Value isConsumer = kb.ult(uniformGroup, kConsumers / 128);
   Value count = kb.add(kb.divu(kb.sub(kb.i32(work - 1), clusterId), clusters), kb.i32(1));
-  // body(first K slot number u of the tile, mBlock, nBlock): K slot u of
-  // the block's walk fills slot u % stages in its (u / stages)-th round.
-  auto tileLoop = [&](auto body) {
-    scf::ForOp::create(b, loc, kb.i32(0), count, kb.i32(1), ValueRange{},
+  // body(i, first K slot number u of the tile, mBlock, nBlock) for the
+  // block's tiles i = start, start + step, ...: K slot u of the block's
+  // walk fills slot u % stages in its (u / stages)-th round.
+  auto tileLoop = [&](Value start, int64_t step, auto body) {
+    scf::ForOp::create(b, loc, start, count, kb.i32(step), ValueRange{},
                        [&](OpBuilder &nb, Location, Value i, ValueRange) {
                          OpBuilder::InsertionGuard inner(b);
                          b.setInsertionPointToStart(nb.getInsertionBlock());
                          Value item = kb.add(clusterId, kb.mul(i, clusters));
                          Value mBlock = kb.add(kb.mul(kb.divu(item, tilesN), cluster), rank);
-                         body(kb.mul(i, slots), mBlock, kb.remu(item, tilesN));
+                         body(i, kb.mul(i, slots), mBlock, kb.remu(item, tilesN));
                          scf::YieldOp::create(b, loc);
                        });
   };
-  auto namedBarrier = [&] { // the 8 consumer warps
-    ptxStatement(kb, "bar.sync 1, 256;", {}, "~{memory}");
+  // The threads of one output tile: both consumer warpgroups (named
+  // barrier 1), or, ping-pong, warpgroup w alone (barrier 1 + w), which
+  // also stages its rows and stores its tile (else warpgroup 0 does).
+  Value self = pingpong ? p.bitAnd(tid, 127) : tid;
+  auto namedBarrier = [&] {
+    if (pingpong)
+      ptxStatement(kb, "bar.sync $0, 128;", {kb.add(uniformGroup, kb.i32(1))}, "r,~{memory}");
+    else
+      ptxStatement(kb, "bar.sync 1, 256;", {}, "~{memory}");
   };
+  auto ifStorer = [&](auto body) {
+    if (pingpong)
+      body();
+    else
+      kb.ifThen(kb.eq(uniformGroup, 0), body);
+  };
+  // Ping-pong: warpgroup w's tile i > 0 waits until the other warpgroup has
+  // issued the mainloop of tile i − 1 (the ((i − 1) / 2)-th phase of
+  // turn[w]) and announces its own on turn[1 − w]; the producer fills the
+  // slots in tile order, so the mainloops alternate on the tensor pipe.
+  auto turnBar = [&](Value w) { return kb.add(base, kb.add(kb.i32(cfg.turn()), p.shl(w, 3))); };
   auto proxyFence = [&] {
     NVVM::FenceProxyOp::create(
         b, loc, NVVM::ProxyKind::async_shared,
@@ -199,7 +248,10 @@ Kernel gpu_kernels::buildWgmmaInt8GemmKernel(OpBuilder &b, Location loc,
   auto descAt = [&](Value bytes) { // bytes past base, a multiple of 16
     return kb.add(descBase, p.toI64(p.shr(bytes, 4)));
   };
-  Value aOffset = kb.mul(warpgroup, 64 * kRowBytes);
+  // Ping-pong: both 64-row halves of the tile (two accumulators); else the
+  // warpgroup's half.
+  const int64_t halves = pingpong ? 2 : 1, accPerHalf = blockN / 2;
+  Value aOffset = pingpong ? kb.i32(0) : kb.mul(warpgroup, 64 * kRowBytes);
   std::string instruction =
       llvm::formatv("wgmma.mma_async.sync.aligned.m64n{0}k32.s32.{1}.{2}", blockN,
                     byteName(epi.lhsType), byteName(epi.rhsType))
@@ -242,12 +294,14 @@ Kernel gpu_kernels::buildWgmmaInt8GemmKernel(OpBuilder &b, Location loc,
   b.setInsertionPointToStart(roles.thenBlock());
   if (earlyWeights)
     kb.waitForPredecessor();
-  tileLoop([&](Value first, Value mBlock, Value nBlock) {
-    // The epilogue parameters of row tid % 128 and column tid (clamped
-    // into range: out-of-range ones feed outputs never stored), loaded now,
-    // in flight during the mainloop, staged in shared memory after it.
-    Value row = toIndex(kb.minu(kb.add(kb.mul(mBlock, kBlockM), p.bitAnd(tid, kBlockM - 1)), m - 1));
-    Value col = toIndex(kb.minu(kb.add(kb.mul(nBlock, blockN), tid), n - 1));
+  tileLoop(pingpong ? uniformGroup : kb.i32(0), pingpong ? 2 : 1,
+           [&](Value i, Value first, Value mBlock, Value nBlock) {
+    // The epilogue parameters of row `self` % 128 and column `self`
+    // (clamped into range: out-of-range ones feed outputs never stored),
+    // loaded now, in flight during the mainloop, staged in shared memory
+    // after it.
+    Value row = toIndex(kb.minu(kb.add(kb.mul(mBlock, kBlockM), p.bitAnd(self, kBlockM - 1)), m - 1));
+    Value col = toIndex(kb.minu(kb.add(kb.mul(nBlock, blockN), self), n - 1));
     Value rowTerms[3] = {param(lhsSums, args.lhsSums, row),
                          param(epi.lhsZeroPoint, args.lhsZeroPoint, row),
                          param(epi.lhsScale, args.lhsScale, row)};
@@ -256,9 +310,17 @@ Kernel gpu_kernels::buildWgmmaInt8GemmKernel(OpBuilder &b, Location loc,
                          param(epi.rhsScale, args.rhsScale, col),
                          param(biasKind, args.bias, col)};
 
+    if (pingpong)
+      kb.ifThen(kb.cmp(arith::CmpIPredicate::ugt, i, kb.i32(0)), [&] {
+        mbarrierWaitParity(kb, turnBar(uniformGroup), p.bitAnd(p.shr(kb.sub(i, kb.i32(1)), 1), 1));
+      });
+    // Ping-pong: the accumulators start undefined and the first wgmma of
+    // each half in K slot 0 overwrites them (scale-d = 0), as in the BWTA
+    // kernel: zeros moved in between the wgmmas made ptxas wait there.
+    Value init = pingpong ? LLVM::UndefOp::create(b, loc, i32).getResult() : kb.i32(0);
     auto loop = scf::ForOp::create(
         b, loc, kb.i32(0), kb.i32(slots), kb.i32(1),
-        SmallVector<Value>(blockN / 2, kb.i32(0)),
+        SmallVector<Value>(halves * accPerHalf, init),
         [&](OpBuilder &nb, Location, Value kt, ValueRange acc) {
           OpBuilder::InsertionGuard inner(b);
           b.setInsertionPointToStart(nb.getInsertionBlock());
@@ -266,12 +328,23 @@ Kernel gpu_kernels::buildWgmmaInt8GemmKernel(OpBuilder &b, Location loc,
           Value slot = kb.remu(u, stages);
           mbarrierWaitParity(kb, bar(fullBars, slot), p.bitAnd(kb.divu(u, stages), 1));
           Value slotBytes = kb.mul(slot, cfg.stageBytes());
+          Value scaleD;
+          if (pingpong)
+            scaleD = arith::ExtUIOp::create(b, loc, i32,
+                                            kb.cmp(arith::CmpIPredicate::ne, kt, kb.i32(0)));
           NVVM::WgmmaFenceAlignedOp::create(b, loc);
           SmallVector<Value> d(acc);
-          for (int64_t step = 0; step < kRowBytes / 32; ++step) {
-            Value descA = descAt(kb.add(kb.add(slotBytes, aOffset), kb.i32(32 * step)));
-            Value descB = descAt(kb.add(slotBytes, kb.i32(kABytes + 32 * step)));
-            d = wgmmaAsync(kb, instruction, d, descA, descB);
+          for (int64_t half = 0; half < halves; ++half) {
+            SmallVector<Value> part(d.begin() + half * accPerHalf,
+                                    d.begin() + (half + 1) * accPerHalf);
+            for (int64_t step = 0; step < kRowBytes / 32; ++step) {
+              Value aBytes = kb.add(aOffset, kb.i32(half * 64 * kRowBytes + 32 * step));
+              Value descA = descAt(kb.add(slotBytes, aBytes));
+              Value descB = descAt(kb.add(slotBytes, kb.i32(kABytes + 32 * step)));
+              part = wgmmaAsync(kb, instruction, part, descA, descB,
+                                step == 0 ? scaleD : Value());
+            }
+            llvm::copy(part, d.begin() + half * accPerHalf);
           }
           NVVM::WgmmaGroupSyncAlignedOp::create(b, loc);
           // wait_group 1: the wgmmas of K slot u − 1 are done.
@@ -281,49 +354,54 @@ Kernel gpu_kernels::buildWgmmaInt8GemmKernel(OpBuilder &b, Location loc,
                     [&] { release(previous); });
           scf::YieldOp::create(b, loc, d);
         });
+    if (pingpong)
+      kb.ifThen(kb.eq(lane, 0), [&] { mbarrierArrive(kb, turnBar(kb.sub(kb.i32(1), uniformGroup))); });
     NVVM::WgmmaWaitGroupSyncOp::create(b, loc, 0);
     Value last = kb.remu(kb.add(first, kb.i32(slots - 1)), stages);
     kb.ifThen(kb.eq(lane, 0), [&] { release(last); });
     SmallVector<Value> acc(loop.getResults());
 
-    // The shared base again, through an opaque move: else LLVM hoists the
-    // epilogue's shared addresses out of the tile loop and ptxas spills
-    // them around the mainloop.
-    Value epiBase = ptxValue(kb, "mov.b32 $0, $1;", "=r,r", {base});
+    // The shared base again (ping-pong: of this warpgroup's epilogue area),
+    // through an opaque move: else LLVM hoists the epilogue's shared
+    // addresses out of the tile loop and ptxas spills them around the
+    // mainloop.
+    Value epiBase = ptxValue(kb, "mov.b32 $0, $1;", "=r,r",
+                             {pingpong ? kb.add(base, kb.mul(uniformGroup, cfg.areaBytes())) : base});
     Value rowParams = kb.add(epiBase, kb.i32(cfg.rowParams()));
     Value colParams = kb.add(epiBase, kb.i32(cfg.colParams()));
     Value tileBase = kb.add(epiBase, kb.i32(cfg.tile()));
     // The previous tile's bulk stores have read the tile buffer.
     if (bulkStores)
-      kb.ifThen(kb.eq(uniformGroup, 0), [&] {
-        ptxStatement(kb, "cp.async.bulk.wait_group.read 0;", {}, "~{memory}");
-      });
-    // Every consumer is past the previous tile's reads of the parameters
-    // and of the output tile (the barrier before its stores).
-    kb.ifThen(kb.eq(uniformGroup, 0), [&] {
-      Value at = kb.add(rowParams, p.shl(tid, 2));
+      ifStorer([&] { ptxStatement(kb, "cp.async.bulk.wait_group.read 0;", {}, "~{memory}"); });
+    // Every thread of the tile is past the previous tile's reads of the
+    // parameters and of the output tile (the barrier before its stores).
+    ifStorer([&] {
+      Value at = kb.add(rowParams, p.shl(self, 2));
       for (int64_t i = 0; i < 3; ++i)
         stageParam(rowTerms[i], kb.add(at, kb.i32(i * 4 * kBlockM)));
     });
     auto stageColumns = [&] {
-      Value at = kb.add(colParams, p.shl(tid, 2));
+      Value at = kb.add(colParams, p.shl(self, 2));
       for (int64_t i = 0; i < 4; ++i)
         stageParam(colTerms[i], kb.add(at, kb.i32(i * 4 * blockN)));
     };
-    if (blockN == kConsumers)
+    if (pingpong || blockN == kConsumers)
       stageColumns();
     else
       kb.ifThen(kb.ult(uniformGroup, blockN / 128), stageColumns);
     namedBarrier();
 
-    // Fragments to the output tile: d[4j + 2h + e] is row 64w + 16(warp %
-    // 4) + g + 8h, column 8j + 2t + e. The epilogue is the mma.sync
-    // kernel's (finishEpilogue on the same terms), so the bits are the same.
-    Value rowA = kb.add(kb.add(kb.mul(warpgroup, 64), kb.mul(p.bitAnd(warp, 3), 16)), g);
-    SideTerms rows[2];
-    for (int64_t h = 0; h < 2; ++h) {
-      Value at = kb.add(rowParams, p.shl(kb.add(rowA, kb.i32(8 * h)), 2));
-      rows[h] = {loadShared(lhsSums, i32, at),
+    // Fragments to the output tile: d[accPerHalf · half + 4j + 2h + e] is
+    // row 64 · half + 16(warp % 4) + g + 8h (not ping-pong: 64w + …, half
+    // 0), column 8j + 2t + e. The epilogue is the mma.sync kernel's
+    // (finishEpilogue on the same terms), so the bits are the same.
+    Value rowA = kb.add(kb.mul(p.bitAnd(warp, 3), 16), g);
+    if (!pingpong)
+      rowA = kb.add(rowA, kb.mul(warpgroup, 64));
+    SmallVector<SideTerms> rows(2 * halves);
+    for (int64_t r = 0; r < 2 * halves; ++r) {
+      Value at = kb.add(rowParams, p.shl(kb.add(rowA, kb.i32(64 * (r / 2) + 8 * (r % 2))), 2));
+      rows[r] = {loadShared(lhsSums, i32, at),
                  loadShared(epi.lhsZeroPoint, i32, kb.add(at, kb.i32(4 * kBlockM))),
                  loadShared(epi.lhsScale, f32, kb.add(at, kb.i32(8 * kBlockM))), Value()};
     }
@@ -337,12 +415,14 @@ Kernel gpu_kernels::buildWgmmaInt8GemmKernel(OpBuilder &b, Location loc,
                    loadShared(epi.rhsScale, f32, kb.add(at, kb.i32(8 * blockN))),
                    loadShared(biasKind, f32, kb.add(at, kb.i32(12 * blockN)))};
       }
-      for (int64_t h = 0; h < 2; ++h) {
+      for (int64_t r = 0; r < 2 * halves; ++r) {
         Value y[2];
         for (int64_t e = 0; e < 2; ++e)
-          y[e] = finishEpilogue(kb, epi, acc[4 * j + 2 * h + e], rows[h], cols[e]);
-        Value r = kb.add(rowA, kb.i32(8 * h));
-        Value at = kb.add(tileBase, kb.mul(kb.add(kb.mul(r, cfg.pitch()), c), elementBytes));
+          y[e] = finishEpilogue(kb, epi, acc[accPerHalf * (r / 2) + 4 * j + 2 * (r % 2) + e],
+                                rows[r], cols[e]);
+        Value rowIndex = kb.add(rowA, kb.i32(64 * (r / 2) + 8 * (r % 2)));
+        Value at = kb.add(tileBase,
+                          kb.mul(kb.add(kb.mul(rowIndex, cfg.pitch()), c), elementBytes));
         if (half) {
           auto bits = [&](Value v) {
             Value i16 = arith::BitcastOp::create(b, loc, b.getI16Type(), v);
@@ -362,16 +442,16 @@ Kernel gpu_kernels::buildWgmmaInt8GemmKernel(OpBuilder &b, Location loc,
     namedBarrier();
 
     if (bulkStores) {
-      // Warpgroup 0 stores row tid of the tile with one bulk copy, so the
-      // consumers start the next tile while the stores drain; the tile
-      // buffer is written again only after wait_group.read (above, next
-      // tile).
-      kb.ifThen(kb.eq(uniformGroup, 0), [&] {
-        Value row = kb.add(kb.mul(mBlock, kBlockM), tid);
+      // Thread `self` < 128 of the storer stores row `self` of the tile
+      // with one bulk copy, so the consumers start the next tile while the
+      // stores drain; the tile buffer is written again only after
+      // wait_group.read (above, next tile).
+      ifStorer([&] {
+        Value row = kb.add(kb.mul(mBlock, kBlockM), self);
         Value col = kb.mul(nBlock, blockN);
         kb.ifThen(kb.ult(row, m), [&] {
           Value width = kb.minu(kb.sub(kb.i32(n), col), blockN);
-          Value from = kb.add(tileBase, kb.mul(tid, cfg.pitch() * elementBytes));
+          Value from = kb.add(tileBase, kb.mul(self, cfg.pitch() * elementBytes));
           Value element = p.toI64(kb.add(kb.mul(row, n), col));
           Value to = kb.byteOffset(outBase, kb.mul(element, elementBytes));
           ptxStatement(kb, "cp.async.bulk.global.shared::cta.bulk_group [$0], [$1], $2;",
@@ -382,15 +462,17 @@ Kernel gpu_kernels::buildWgmmaInt8GemmKernel(OpBuilder &b, Location loc,
       return;
     }
     // Rows of N elements that are not 16-byte aligned: element by element,
-    // row r of the tile by warpgroup r % 2 (the tile is written again only
-    // after the barrier before the next tile's fragments).
+    // row r of the tile by warpgroup r % 2 (ping-pong: every row by the
+    // tile's warpgroup; the tile is written again only after the barrier
+    // before the next tile's fragments).
     Type elementInt = half ? b.getI16Type() : i32;
+    const int64_t rowsPerStep = pingpong ? 1 : 2;
     scf::ForOp::create(
-        b, loc, kb.i32(0), kb.i32(kBlockM / 2), kb.i32(1), ValueRange{},
+        b, loc, kb.i32(0), kb.i32(kBlockM / rowsPerStep), kb.i32(1), ValueRange{},
         [&](OpBuilder &nb, Location, Value step, ValueRange) {
           OpBuilder::InsertionGuard inner(b);
           b.setInsertionPointToStart(nb.getInsertionBlock());
-          Value r = kb.add(kb.mul(step, 2), warpgroup);
+          Value r = pingpong ? step : kb.add(kb.mul(step, 2), warpgroup);
           Value row = kb.add(kb.mul(mBlock, kBlockM), r);
           for (int64_t c0 = 0; c0 < blockN; c0 += 128) {
             Value c = kb.add(p.bitAnd(tid, 127), kb.i32(c0));
@@ -406,9 +488,7 @@ Kernel gpu_kernels::buildWgmmaInt8GemmKernel(OpBuilder &b, Location loc,
         });
   });
   if (bulkStores)
-    kb.ifThen(kb.eq(uniformGroup, 0), [&] {
-      ptxStatement(kb, "cp.async.bulk.wait_group 0;", {}, "~{memory}");
-    });
+    ifStorer([&] { ptxStatement(kb, "cp.async.bulk.wait_group 0;", {}, "~{memory}"); });
 
   // The producer: lane 0 of warp 8 arms full[slot] with the stage's bytes
   // and issues its copies once the slot is empty (from round 1 on).
@@ -452,7 +532,7 @@ Kernel gpu_kernels::buildWgmmaInt8GemmKernel(OpBuilder &b, Location loc,
     }
     if (earlyWeights)
       kb.waitForPredecessor();
-    tileLoop([&](Value first, Value mBlock, Value nBlock) {
+    tileLoop(kb.i32(0), 1, [&](Value, Value first, Value mBlock, Value nBlock) {
       // A: row block min(mBlock, last) (a cluster's block past M computes
       // rows that are never stored).
       Value aTile = p.toI64(kb.minu(mBlock, tilesM - 1));

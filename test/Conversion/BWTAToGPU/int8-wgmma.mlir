@@ -13,6 +13,11 @@
 // RUN: bwta-opt %s -bwta-btc-decompose=path=int8 -bwta-pack-layout -cse -bwta-lower-to-gpu="int8-wgmma-min-m=300 int8-wgmma-n=256" | FileCheck %s --check-prefix=N256
 // RUN: bwta-opt %s -bwta-btc-decompose=path=int8 -bwta-pack-layout -cse -bwta-lower-to-gpu="int8-wgmma-min-m=300 int8-wgmma-cluster=2" | FileCheck %s --check-prefix=CLUSTER
 // RUN: bwta-opt %s -bwta-btc-decompose=path=int8 -bwta-pack-layout -cse -bwta-lower-to-gpu="int8-wgmma-min-m=300 int8-wgmma-cluster=2" -bwta-gpu-binary=format=isa | FileCheck %s --check-prefix=CLUSTER-PTX
+// Without ping-pong: both warpgroups on one 128 × 256 tile at M = 2048.
+// Ping-pong forced on the small layers (M > 128): the f32 one with 5 slots
+// beside two epilogue areas.
+// RUN: bwta-opt %s -bwta-btc-decompose=path=int8 -bwta-pack-layout -cse -bwta-lower-to-gpu="int8-wgmma-min-m=300 int8-wgmma-pingpong=1" | FileCheck %s --check-prefix=FORCED
+// RUN: bwta-opt %s -bwta-btc-decompose=path=int8 -bwta-pack-layout -cse -bwta-lower-to-gpu="int8-wgmma-min-m=300 int8-wgmma-pingpong=0" | FileCheck %s --check-prefix=COOP
 // By default every M here (17, 300, 2048) takes wgmma (measured faster
 // than mma.sync from M = 16); other chips, and int8-wgmma-min-m=0, keep
 // mma.sync (and the mma.sync layouts).
@@ -34,11 +39,22 @@
 // CHECK: gpu.launch_func @bwta_kernels::@quantize_levels {{.*}} args(%{{.*}} : memref<216000xf32>, %[[LEVELS]] : memref<294912xi8>,
 // CHECK: %[[TILES:.*]] = memref.get_global @fc.weight.int8_wgmma_tiles : memref<393216xi8>
 // CHECK: gpu.launch_func @bwta_kernels::@int8_linear blocks in (%[[C9]], %{{.*}}, %{{.*}}) threads in (%[[C288]], %{{.*}}, %{{.*}}) dynamic_shared_memory_size %[[SMEM]] args(%[[LEVELS]] : memref<294912xi8>, %[[TILES]] : memref<393216xi8>, %{{.*}} : memref<300xf32>, %{{.*}} : memref<300xf32>, %{{.*}} : memref<300xi32>, %{{.*}} : memref<300xi32>, %{{.*}} : memref<300xf32>, %{{.*}} : memref<90000xf32>)
-// M = 2048, N = 4096: 16 × 16 tiles of 256 columns: the persistent grid of
-// 132 blocks; f16: 6 slots of 24 KiB.
+// M = 2048, N = 4096: 16 × 32 tiles of 128 × 128 (at least 64, two row
+// blocks): ping-pong, the persistent grid of 132 blocks; f16: 9 slots of
+// 16 KiB + two epilogue areas (the tile [128][136] + parameters, 38400
+// bytes each) + mbarriers (full, empty, turn) + 1 KiB slack.
 // CHECK-LABEL: func.func @w4a8_large(
 // CHECK-DAG: %[[C132:.*]] = arith.constant 132 : index
-// CHECK: gpu.launch_func @bwta_kernels::@int8_linear_{{[0-9]+}} blocks in (%[[C132]], %{{.*}}) threads in (%{{.*}}) dynamic_shared_memory_size %c221792_i32 args(
+// CHECK: gpu.launch_func @bwta_kernels::@int8_linear_{{[0-9]+}} blocks in (%[[C132]], %{{.*}}) threads in (%{{.*}}) dynamic_shared_memory_size %c225440_i32 args(
+// FORCED-LABEL: func.func @w2a8(
+// FORCED: gpu.launch_func @bwta_kernels::@int8_linear blocks in (%c9, %c1, %c1) threads in (%c288, %c1, %c1) dynamic_shared_memory_size %c229472_i32
+// FORCED-LABEL: func.func @m17(
+// FORCED: memref.get_global @m17.weight.int8_tiles
+// FORCED-LABEL: gpu.func @int8_linear(
+// FORCED: wgmma.mma_async.sync.aligned.m64n128k32.s32.u8.s8
+// FORCED: "bar.sync $0, 128;"
+// COOP-LABEL: func.func @w4a8_large(
+// COOP: gpu.launch_func @bwta_kernels::@int8_linear_{{[0-9]+}} blocks in (%c132, %{{.*}}) threads in (%{{.*}}) dynamic_shared_memory_size %c221792_i32 args(
 // M = 17 stays on mma.sync m16n8k32 (65792 bytes) with the int8 layouts.
 // CHECK-LABEL: func.func @m17(
 // CHECK: memref.alloc() : memref<23552xi8>
@@ -54,7 +70,7 @@
 // DEFAULT-LABEL: gpu.func @int8_linear(
 // DEFAULT: wgmma.mma_async.sync.aligned.m64n128k32.s32.u8.s8
 // DEFAULT-LABEL: gpu.func @int8_linear_{{[0-9]+}}(
-// DEFAULT: wgmma.mma_async.sync.aligned.m64n256k32.s32.s8.s8
+// DEFAULT: wgmma.mma_async.sync.aligned.m64n128k32.s32.s8.s8
 // DEFAULT-NOT: nvvm.mma.sync
 // MMA-NOT: wgmma
 // MMA-LABEL: gpu.func @int8_linear(
@@ -107,8 +123,41 @@
 // CHECK: gpu.func @quantize_levels_{{[0-9]+}}(%{{.*}}: memref<8388608xf16>
 // CHECK: %[[ABS:.*]] = arith.andi %{{.*}}, %c2147450879_i32{{[_0-9]*}} : i32
 // CHECK: "max.NaN.f16x2 $0, $1, $2;", "=r,r,r" %[[ABS]], %{{.*}} : (i32, i32) -> i32
+// Ping-pong: empty counts the 4 warps of one warpgroup, turn[2] too;
+// consumer warpgroup w waits for its turn (tiles after its first), then per
+// K slot on full, issues both halves' two K tiles (4 wgmmas; scale-d 0 in
+// slot 0 starts the accumulators), gives the previous slot back, announces
+// the other's turn after its mainloop; its own named barrier (1 + w, 128
+// threads) around the epilogue, then its rows by bulk copies.
 // CHECK-LABEL: gpu.func @int8_linear_{{[0-9]+}}(
-// CHECK: wgmma.mma_async.sync.aligned.m64n256k32.s32.s8.s8
+// CHECK: "mbarrier.init.shared::cta.b64 [$0], $1;", "r,r,~{memory}" %{{.*}}, %c1_i32
+// CHECK: "mbarrier.init.shared::cta.b64 [$0], $1;", "r,r,~{memory}" %{{.*}}, %c4_i32
+// CHECK: nvvm.griddepcontrol  wait
+// CHECK: mbarrier.try_wait.parity.shared::cta.b64
+// CHECK: scf.for
+// CHECK: mbarrier.try_wait.parity.shared::cta.b64
+// CHECK: nvvm.wgmma.fence.aligned
+// CHECK: setp.ne.b32 p, $66, 0;\0Awgmma.mma_async.sync.aligned.m64n128k32.s32.s8.s8
+// CHECK: wgmma.mma_async.sync.aligned.m64n128k32.s32.s8.s8
+// CHECK: wgmma.mma_async.sync.aligned.m64n128k32.s32.s8.s8
+// CHECK: wgmma.mma_async.sync.aligned.m64n128k32.s32.s8.s8
+// CHECK-NOT: wgmma.mma_async
+// CHECK: nvvm.wgmma.commit.group.sync.aligned
+// CHECK: nvvm.wgmma.wait.group.sync.aligned 1
+// CHECK: "mbarrier.arrive.shared::cta.b64 _, [$0];"
+// CHECK: scf.yield
+// CHECK: "mbarrier.arrive.shared::cta.b64 _, [$0];"
+// CHECK: nvvm.wgmma.wait.group.sync.aligned 0
+// CHECK: cp.async.bulk.wait_group.read 0;
+// CHECK: "bar.sync $0, 128;"
+// CHECK: nvvm.fence.proxy
+// CHECK: "bar.sync $0, 128;"
+// CHECK: cp.async.bulk.global.shared::cta.bulk_group
+// CHECK: "mbarrier.arrive.expect_tx.shared::cta.b64 _, [$0], $1;", "r,r,~{memory}" %{{.*}}, %c16384_i32
+// COOP-LABEL: gpu.func @int8_linear_{{[0-9]+}}(
+// COOP-NOT: turn
+// COOP: wgmma.mma_async.sync.aligned.m64n256k32.s32.s8.s8
+// COOP: bar.sync 1, 256;
 // Clusters of 2 (2 × 3 work items of 2 row tiles: 12 blocks). One
 // thread initializes full (1 arrival + the bytes) and empty (8 warps of
 // each block of the cluster) per slot; the cluster syncs; consumers wait
@@ -176,7 +225,8 @@
 // CLUSTER-PTX-SAME: mapa.shared::cluster.u32
 // CLUSTER-PTX-SAME: cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes.multicast::cluster
 // PTX-SAME: .entry int8_linear_{{[0-9]+}}(
-// PTX-SAME: wgmma.mma_async.sync.aligned.m64n256k32.s32.s8.s8
+// PTX-SAME: wgmma.mma_async.sync.aligned.m64n128k32.s32.s8.s8
+// PTX-SAME: bar.sync %r{{[0-9]+}}, 128;
 
 func.func @w2a8(%x: tensor<300x720xf32>) -> tensor<300x300xf32> {
   %q, %sq, %zq = bwta.quantize %x {scheme = #bwta.scheme<granularity = per_token, mode = asymmetric>}
