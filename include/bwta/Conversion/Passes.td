@@ -144,7 +144,7 @@ def ConvertBWTAToGPUPass : Pass<"bwta-lower-to-gpu", "::mlir::ModuleOp"> {
            "ping-pong configuration of the wgmma int8 GEMM (one block per SM "
            "whose two consumer warpgroups take turns on 128x128 tiles of "
            "their own): 1 wherever M > 128, 0 never, -1 the measured default "
-           "(K <= 4096 with 264-528 such tiles); int8-wgmma-n=256 and "
+           "(K <= 4096 with 165-528 such tiles); int8-wgmma-n=256 and "
            "int8-wgmma-cluster=2 turn it off">,
     Option<"wgmmaSpecialized", "wgmma-specialized", "bool", /*default=*/"true",
            "let the BWTA wgmma kernel take its persistent warp-specialized "

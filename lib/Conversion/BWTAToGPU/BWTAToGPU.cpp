@@ -234,13 +234,13 @@ struct ConvertBWTAToGPUPass
   /// The wgmma int8 GEMM's configuration for `spec` (tile width, cluster
   /// size, ping-pong). H200 W2A8 layers (bench/RESULTS.md session 9):
   /// ping-pong 128 × 128 tiles hide the epilogue and balance small grids
-  /// (−4 to −9 % at 2048 × 4096², 512 × 11008 × 4096), but their m64n128
+  /// (−4 to −9 % with 172-512 such tiles at K = 4096), but their m64n128
   /// wgmmas do less per tensor-pipe cycle than the cooperative m64n256
-  /// ones, which win where the mainloop dominates (K = 11008: +10 % with
-  /// ping-pong; M = 8192: +2 to +7 %); so ping-pong for K ≤ 4096 with 2-4
-  /// such tiles per SM. Otherwise 256 columns unless fewer than 132 such
-  /// tiles (then 128: at M = 512 the 128 × 256 grid leaves half the SMs
-  /// idle).
+  /// ones, which win where the mainloop dominates (K = 11008 at 512
+  /// tiles: +10 % with ping-pong; 688 tiles and more: +3 to +14 %); so
+  /// ping-pong for K ≤ 4096 with 1.25-4 such tiles per SM. Otherwise 256
+  /// columns unless fewer than 132 such tiles (then 128: at M = 512 the
+  /// 128 × 256 grid leaves half the SMs idle).
   struct Int8WgmmaShape {
     int64_t blockN, cluster;
     bool pingpong;
@@ -253,7 +253,8 @@ struct ConvertBWTAToGPUPass
     // H200 (bench/RESULTS.md, 2026-11-23): one block per cluster by default.
     int64_t cluster = int8WgmmaCluster == 2 ? 2 : 1;
     bool pingpong = int8WgmmaPingpong < 0
-                        ? spec.k <= kMaxPingpongK && tiles128 >= 2 * kSms && tiles128 <= 4 * kSms
+                        ? spec.k <= kMaxPingpongK && 4 * tiles128 >= 5 * kSms &&
+                              tiles128 <= 4 * kSms
                         : int8WgmmaPingpong > 0;
     if (pingpong && cluster == 1 && int8WgmmaN != 256 && tilesM >= 2)
       return {128, 1, true};
