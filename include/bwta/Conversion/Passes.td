@@ -146,6 +146,11 @@ def ConvertBWTAToGPUPass : Pass<"bwta-lower-to-gpu", "::mlir::ModuleOp"> {
            "their own): 1 wherever M > 128, 0 never, -1 the measured default "
            "(K <= 4096 with 165-528 such tiles); int8-wgmma-n=256 and "
            "int8-wgmma-cluster=2 turn it off">,
+    Option<"smCount", "sm-count", "int64_t", /*default=*/"132",
+           "streaming multiprocessors of the GPU the kernels are built for "
+           "(H100 SXM, H200: 132; H100 PCIe: 114): the persistent wgmma "
+           "GEMMs launch one block per SM and pick their configurations by "
+           "blocks per SM">,
     Option<"wgmmaSpecialized", "wgmma-specialized", "bool", /*default=*/"true",
            "let the BWTA wgmma kernel take its persistent warp-specialized "
            "configuration (a producer warp) where it has at least "

@@ -165,6 +165,9 @@ struct ConvertBWTAToGPUPass
              << "bwta-lower-to-gpu: quantize-warps-per-row must be 0 (by M), 1, "
                 "2, 4 or 8, got "
              << int64_t(quantizeWarpsPerRow);
+    if (smCount < 1 || smCount > 1024)
+      return emitError(UnknownLoc::get(context))
+             << "bwta-lower-to-gpu: sm-count must be 1..1024, got " << int64_t(smCount);
     if (*sm < 80)
       return emitError(UnknownLoc::get(context))
              << "bwta-lower-to-gpu: " << chip
@@ -246,26 +249,30 @@ struct ConvertBWTAToGPUPass
     bool pingpong;
   };
   Int8WgmmaShape int8WgmmaShape(const Int8GemmSpec &spec) const {
-    constexpr int64_t kSms = 132, kMaxPingpongK = 4096;
+    constexpr int64_t kMaxPingpongK = 4096;
+    const int64_t sms = smCount;
     int64_t tilesM = llvm::divideCeil(spec.m, int64_t(128));
     int64_t tiles128 = tilesM * llvm::divideCeil(spec.n, int64_t(128));
     // Clusters of 2 (multicast weight tiles) took twice as long on the
     // H200 (bench/RESULTS.md, 2026-11-23): one block per cluster by default.
     int64_t cluster = int8WgmmaCluster == 2 ? 2 : 1;
     bool pingpong = int8WgmmaPingpong < 0
-                        ? spec.k <= kMaxPingpongK && 4 * tiles128 >= 5 * kSms &&
-                              tiles128 <= 4 * kSms
+                        ? spec.k <= kMaxPingpongK && 4 * tiles128 >= 5 * sms &&
+                              tiles128 <= 4 * sms
                         : int8WgmmaPingpong > 0;
     if (pingpong && cluster == 1 && int8WgmmaN != 256 && tilesM >= 2)
       return {128, 1, true};
     int64_t blockN = int8WgmmaN;
     if (blockN != 128 && blockN != 256) // 128 where 256-wide tiles leave SMs idle
-      blockN = tilesM * llvm::divideCeil(spec.n, int64_t(256)) < 132 ? 128 : 256;
+      blockN = tilesM * llvm::divideCeil(spec.n, int64_t(256)) < sms ? 128 : 256;
     return {blockN, cluster, false};
   }
 
+  int64_t sms() const { return smCount; }
+
   WgmmaGemmOptions wgmmaGemmOptions() const {
-    return {wgmmaSpecialized, wgmmaSpecializedMinTiles, wgmmaSpecializedN, wgmmaPingpong};
+    return {wgmmaSpecialized, wgmmaSpecializedMinTiles, wgmmaSpecializedN, wgmmaPingpong,
+            smCount};
   }
 
   /// Warps per row of such a quantizer (0: by M).
@@ -1018,7 +1025,7 @@ LogicalResult HostLowering::lowerInt8Matmul(QMatmulOp op) {
     if (spec.wgmmaTiles) {
       auto shape = pass.int8WgmmaShape(spec);
       return buildWgmmaInt8GemmKernel(b, op.getLoc(), "int8_linear", spec, shape.blockN,
-                                      shape.cluster, shape.pingpong);
+                                      shape.cluster, shape.pingpong, pass.sms());
     }
     return buildInt8GemmKernel(b, op.getLoc(), "int8_linear", spec);
   });

@@ -186,6 +186,8 @@ struct WgmmaGemmOptions {
   int64_t specializedMinTiles = -1;
   int64_t specializedN = 128;
   bool pingpong = true;
+  /// SMs of the target GPU: the persistent grid's blocks (per SM).
+  int64_t smCount = 132;
 };
 Kernel buildWgmmaGemmKernel(mlir::OpBuilder &b, mlir::Location loc,
                             llvm::StringRef name, const PlaneGemmSpec &spec,
@@ -359,7 +361,8 @@ Kernel buildInt8GemmKernel(mlir::OpBuilder &b, mlir::Location loc,
 /// 128 tiles of its own, the two taking turns on the tensor pipe.
 Kernel buildWgmmaInt8GemmKernel(mlir::OpBuilder &b, mlir::Location loc,
                                 llvm::StringRef name, const Int8GemmSpec &spec,
-                                int64_t blockN, int64_t cluster, bool pingpong);
+                                int64_t blockN, int64_t cluster, bool pingpong,
+                                int64_t smCount);
 
 } // namespace bwta::gpu_kernels
 

@@ -73,7 +73,6 @@ constexpr int64_t kBOffset = 2 * kPlaneBytes;
 constexpr int64_t kABytes = kBOffset;         // one A stage: both planes
 constexpr int64_t kBBlockRows = 256;          // rows of a weight tile block
 constexpr int64_t kAlign = 1024; // the swizzle repeats every 256 B; slack for the base
-constexpr int64_t kSms = 132;    // H200: the specialized kernel's persistent grid
 // Where the specialized kernel wins in whole layers (H200, bench/RESULTS.md
 // 2026-11-23): with 128 × 128 tiles from 512 of them (M = 2048 at N = 4096:
 // 3-5 % faster; 128-344 tiles, M = 512, 2-9 % slower); with 128 × 256
@@ -85,7 +84,7 @@ constexpr int64_t kMinSpecializedTiles128 = 512;
 // one row block, stays pipelined with its deeper slots: not measured).
 constexpr int64_t kMinPingpongTiles = 64;
 constexpr int64_t kMinPingpongRowTiles = 2;
-constexpr int64_t kMinSpecializedTiles256 = 7 * kSms;
+constexpr int64_t kMinSpecializedRounds256 = 7; // (tiles per SM)
 constexpr int64_t kMaxShared = 232448; // 227 KiB: sm_90's dynamic shared memory per block
 constexpr int64_t kMaxSharedPerSm = 233472; // 228 KiB per SM (1 KiB per block reserved)
 
@@ -140,9 +139,9 @@ struct Config {
 /// 128 × 128 tiles; 6 slots where two blocks share an SM, else as many as
 /// fit (up to 16): with one block per SM (M ≤ 512 at N = 4096) the loop
 /// waits on DRAM latency, and more stages keep more bytes in flight.
-Config pipelinedConfig(int64_t tiles) {
+Config pipelinedConfig(int64_t tiles, int64_t sms) {
   Config c{128, 6, false, 4};
-  if (tiles <= kSms)
+  if (tiles <= sms)
     while (c.stages < 16 && Config{128, c.stages + 1, false, 4}.sharedBytes() <= kMaxShared)
       ++c.stages;
   return c;
@@ -246,7 +245,7 @@ Kernel gpu_kernels::buildWgmmaGemmKernel(OpBuilder &b, Location loc,
   const int64_t minTiles = options.specializedMinTiles >= 0 ? options.specializedMinTiles
                            : pingpong                       ? kMinPingpongTiles
                            : specializedWidth == 128        ? kMinSpecializedTiles128
-                                                            : kMinSpecializedTiles256;
+                                            : kMinSpecializedRounds256 * options.smCount;
   std::optional<Config> specializedCfg;
   const bool defaultRows =
       !pingpong || options.specializedMinTiles >= 0 || tilesM >= kMinPingpongRowTiles;
@@ -255,13 +254,14 @@ Kernel gpu_kernels::buildWgmmaGemmKernel(OpBuilder &b, Location loc,
     specializedCfg = pingpong ? pingpongConfig(elementBytes)
                                       : specializedConfig(specializedWidth, elementBytes);
   const Config cfg = specializedCfg ? *specializedCfg
-                                    : pipelinedConfig(tilesM * llvm::divideCeilSigned(n, int64_t(128)));
+                                    : pipelinedConfig(tilesM * llvm::divideCeilSigned(n, int64_t(128)),
+                                                      options.smCount);
   const int64_t blockN = cfg.blockN, stages = cfg.stages;
   const int64_t tilesN = llvm::divideCeilSigned(n, blockN), tiles = tilesM * tilesN;
   // Specialized: a persistent grid of one (two) blocks per SM; block c
   // computes tiles c, c + grid, ... (n fastest, the order of the pipelined
   // grid).
-  const int64_t grid = std::min(tiles, kSms * cfg.blocksPerSm);
+  const int64_t grid = std::min(tiles, options.smCount * cfg.blocksPerSm);
   gpu::GPUFuncOp func = createPlaneGemmFunc(b, loc, name, spec);
   // The operands in wgmma tiles: whole 128-row and 256-row blocks.
   SmallVector<Type> inputs(func.getArgumentTypes());

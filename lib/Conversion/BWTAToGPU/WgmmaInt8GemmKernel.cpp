@@ -78,7 +78,6 @@ constexpr int64_t kBlockM = kInt8WgmmaLhsRows;  // 64 rows per warpgroup
 constexpr int64_t kRowBytes = kInt8WgmmaSlotBytes;
 constexpr int64_t kABytes = kBlockM * kRowBytes;
 constexpr int64_t kAlign = 1024; // ≥ the swizzle period (512 B)
-constexpr int64_t kSms = 132;    // H200: the persistent grid
 constexpr int64_t kMaxShared = 232448; // 227 KiB per block
 constexpr int64_t kMaxStages = 8;
 constexpr int64_t kMaxPingpongStages = 12;
@@ -117,7 +116,7 @@ Kernel gpu_kernels::buildWgmmaInt8GemmKernel(OpBuilder &b, Location loc,
                                              StringRef name,
                                              const Int8GemmSpec &spec,
                                              int64_t blockN, int64_t cluster,
-                                             bool pingpong) {
+                                             bool pingpong, int64_t smCount) {
   assert(spec.wgmmaTiles && (blockN == 128 || blockN == 256) &&
          (cluster == 1 || cluster == 2) && (!pingpong || (blockN == 128 && cluster == 1)) &&
          "an unsupported wgmma int8 configuration");
@@ -134,7 +133,7 @@ Kernel gpu_kernels::buildWgmmaInt8GemmKernel(OpBuilder &b, Location loc,
   // Work items: a cluster's tiles (rows 128·cluster apart in groups, n
   // fastest); cluster c takes items c, c + clusters, ...
   const int64_t groupsM = llvm::divideCeil(tilesM, cluster), work = groupsM * tilesN;
-  const int64_t clusters = std::min(work, kSms / cluster);
+  const int64_t clusters = std::min(work, std::max<int64_t>(smCount / cluster, 1));
 
   Int8GemmArgs args;
   gpu::GPUFuncOp func = createInt8GemmFunc(b, loc, name, spec, args);

@@ -1,10 +1,12 @@
 // bwta-lower-to-gpu refuses what it cannot generate, with a reason.
 // RUN: not bwta-opt %s -split-input-file -bwta-lower-to-gpu="chip=sm_75" 2>&1 | FileCheck %s --check-prefix=OLD
 // RUN: not bwta-opt %s -split-input-file -bwta-lower-to-gpu="chip=gfx90a" 2>&1 | FileCheck %s --check-prefix=CHIP
+// RUN: not bwta-opt %s -split-input-file -bwta-lower-to-gpu="sm-count=0" 2>&1 | FileCheck %s --check-prefix=SMS
 // RUN: bwta-opt %s -split-input-file -bwta-lower-to-gpu -verify-diagnostics -o /dev/null
 
 // OLD: bwta-lower-to-gpu: sm_75 cannot run binary AND-popcount MMA (mma.sync m16n8k256 .b1 .and.popc needs sm_80 or newer)
 // CHIP: bwta-lower-to-gpu: chip must look like sm_90a, got 'gfx90a'
+// SMS: bwta-lower-to-gpu: sm-count must be 1..1024, got 0
 
 func.func @unpacked(%x: tensor<2x3x77xi1>, %w: tensor<1x5x77xi1>) {
   // expected-error @below {{'bwta.plane_matmul' op bwta-lower-to-gpu: operands must be packed (run bwta-pack-layout first)}}

@@ -14,6 +14,9 @@
 // RUN: bwta-opt %s -bwta-btc-decompose=path=int8 -bwta-pack-layout -cse -bwta-lower-to-gpu="int8-wgmma-min-m=300 int8-wgmma-cluster=2" | FileCheck %s --check-prefix=CLUSTER
 // RUN: bwta-opt %s -bwta-btc-decompose=path=int8 -bwta-pack-layout -cse -bwta-lower-to-gpu="int8-wgmma-min-m=300 int8-wgmma-cluster=2" -bwta-gpu-binary=format=isa | FileCheck %s --check-prefix=CLUSTER-PTX
 // Without ping-pong: both warpgroups on one 128 × 256 tile at M = 2048.
+// For a GPU of 114 SMs: a persistent grid of 114 blocks (and 512 tiles
+// are more than 4 per SM there: the cooperative 128 × 256 kernel).
+// RUN: bwta-opt %s -bwta-btc-decompose=path=int8 -bwta-pack-layout -cse -bwta-lower-to-gpu="int8-wgmma-min-m=300 sm-count=114" | FileCheck %s --check-prefix=SMS
 // Ping-pong forced on the small layers (M > 128): the f32 one with 5 slots
 // beside two epilogue areas.
 // RUN: bwta-opt %s -bwta-btc-decompose=path=int8 -bwta-pack-layout -cse -bwta-lower-to-gpu="int8-wgmma-min-m=300 int8-wgmma-pingpong=1" | FileCheck %s --check-prefix=FORCED
@@ -53,6 +56,8 @@
 // FORCED-LABEL: gpu.func @int8_linear(
 // FORCED: wgmma.mma_async.sync.aligned.m64n128k32.s32.u8.s8
 // FORCED: "bar.sync $0, 128;"
+// SMS-LABEL: func.func @w4a8_large(
+// SMS: gpu.launch_func @bwta_kernels::@int8_linear_{{[0-9]+}} blocks in (%c114, %{{.*}}) threads in (%{{.*}}) dynamic_shared_memory_size %c221792_i32 args(
 // COOP-LABEL: func.func @w4a8_large(
 // COOP: gpu.launch_func @bwta_kernels::@int8_linear_{{[0-9]+}} blocks in (%c132, %{{.*}}) threads in (%{{.*}}) dynamic_shared_memory_size %c221792_i32 args(
 // M = 17 stays on mma.sync m16n8k32 (65792 bytes) with the int8 layouts.

@@ -12,6 +12,7 @@
 // RUN: bwta-opt %s -bwta-btc-decompose -bwta-pack-layout -cse -bwta-lower-to-gpu=wgmma-specialized-min-tiles=1 | FileCheck %s --check-prefix=FORCED
 // RUN: bwta-opt %s -bwta-btc-decompose -bwta-pack-layout -cse -bwta-lower-to-gpu=wgmma-specialized-n=256 | FileCheck %s --check-prefix=N256
 // RUN: bwta-opt %s -bwta-btc-decompose -bwta-pack-layout -cse -bwta-lower-to-gpu=wgmma-pingpong=false | FileCheck %s --check-prefix=COOP
+// RUN: bwta-opt %s -bwta-btc-decompose -bwta-pack-layout -cse -bwta-lower-to-gpu=sm-count=114 | FileCheck %s --check-prefix=SMS
 // Other chips, and wgmma-min-m=0, keep mma.sync and the plain p/n planes.
 // RUN: bwta-opt %s -bwta-btc-decompose -bwta-pack-layout -cse -bwta-lower-to-gpu=chip=sm_90 -bwta-gpu-binary=format=isa | FileCheck %s --check-prefix=MMA
 // RUN: bwta-opt %s -bwta-btc-decompose -bwta-pack-layout -cse -bwta-lower-to-gpu=wgmma-min-m=0 -bwta-gpu-binary=format=isa | FileCheck %s --check-prefix=MMA
@@ -58,6 +59,9 @@
 // wgmma-specialized=false the pipelined kernel, 256 threads, runs it.
 // PIPELINED-LABEL: func.func @specialized(
 // PIPELINED: gpu.launch_func @bwta_kernels::@linear_{{[0-9]+}} blocks in (%c58{{.*}}, %c32{{.*}}, %{{.*}}) threads in (%c256{{.*}}, %{{.*}}, %{{.*}}) dynamic_shared_memory_size
+// For a GPU of 114 SMs (sm-count) the persistent grid has 114 blocks.
+// SMS-LABEL: func.func @specialized(
+// SMS: gpu.launch_func @bwta_kernels::@linear_{{[0-9]+}} blocks in (%c114{{.*}}, %c1{{.*}}, %c1{{.*}}) threads in (%c288
 // CHECK-LABEL: func.func @specialized(
 // CHECK-DAG: %[[SSMEM:.*]] = arith.constant 223440 : i32
 // CHECK: gpu.launch_func @bwta_kernels::@linear_{{[0-9]+}} blocks in (%c132{{.*}}, %c1{{.*}}, %c1{{.*}}) threads in (%c288{{.*}}, %{{.*}}, %{{.*}}) dynamic_shared_memory_size %[[SSMEM]] args(
