@@ -862,12 +862,32 @@ bool benchBundle(Context &ctx, const BundleCase &bc, BundleResult &out,
     return addressOf(session, tensor.name, ptr, error) &&
            fillTensor(ctx, ptr, tensor.dtype, tensor.bytes, lo, hi, error);
   };
+  // Row sums derived from the weights (plane popcounts, level sums) get
+  // small counts: random 32-bit values would push every output past the
+  // f16 range and make the finiteness check below vacuous.
+  auto isRowSum = [](const WeightDecl &weight) {
+    return weight.dtype == DType::I32 && (weight.layout.rfind("plane_popcount", 0) == 0 ||
+                                          weight.layout.rfind("level_sum", 0) == 0);
+  };
+  auto fillCounts = [&](bwta_session *session, const WeightDecl &weight) {
+    void *ptr = nullptr;
+    if (!addressOf(session, weight.name, ptr, error))
+      return false;
+    std::mt19937_64 random(ctx.nextSeed());
+    std::vector<int32_t> counts(weight.bytes / sizeof(int32_t));
+    for (int32_t &count : counts)
+      count = int32_t(random() % 256);
+    CUDA_TRY(cudaMemcpy(ptr, counts.data(), counts.size() * sizeof(int32_t),
+                        cudaMemcpyHostToDevice),
+             "filling the row sums of '" + weight.name + "'");
+    return true;
+  };
   for (bwta_session *session : list.sessions) {
     for (const TensorDecl &input : manifest.inputs)
       if (!fill(session, input, -1.0f, 1.0f))
         return false;
     for (const WeightDecl &weight : manifest.weights)
-      if (!fill(session, weight, 0.5f, 2.0f))
+      if (isRowSum(weight) ? !fillCounts(session, weight) : !fill(session, weight, 0.5f, 2.0f))
         return false;
   }
   CUDA_TRY(cudaStreamSynchronize(ctx.stream), "filling the sessions");
