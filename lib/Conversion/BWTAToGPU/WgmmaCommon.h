@@ -129,6 +129,46 @@ inline void mbarrierArriveExpectTx(KernelBuilder &kb, mlir::Value bar, mlir::Val
                "r,r,~{memory}");
 }
 
+/// The turns of ping-pong consumers (both wgmma GEMMs): warpgroups 0 and 1
+/// take a block's tiles i = w, w + 2, ..., and warpgroup w issues the
+/// mainloop of its tile i > 0 only once the other has issued that of tile
+/// i − 1, so the mainloops alternate on the tensor pipe while the other
+/// warpgroup runs its epilogue. turn[w] is the 8-byte mbarrier at shared
+/// address `turns` + 8w; it completes a phase per tile of the other
+/// warpgroup (4 arrivals: its warps' lane 0).
+struct PingpongTurns {
+  KernelBuilder &kb;
+  mlir::Value turns;
+
+  mlir::Value turn(mlir::Value w) {
+    return kb.add(turns, mlir::arith::ShLIOp::create(kb.b, kb.loc, w, kb.i32(3)));
+  }
+  /// Both mbarriers (one thread).
+  void init() {
+    for (int64_t w = 0; w < 2; ++w)
+      mbarrierInit(kb, kb.add(turns, kb.i32(8 * w)), 4);
+  }
+  /// Before warpgroup `group`'s tile i: waits for the ((i − 1) / 2)-th
+  /// phase of its turn.
+  void wait(mlir::Value group, mlir::Value i) {
+    kb.ifThen(kb.cmp(mlir::arith::CmpIPredicate::ugt, i, kb.i32(0)), [&] {
+      mlir::Value phase =
+          mlir::arith::ShRUIOp::create(kb.b, kb.loc, kb.sub(i, kb.i32(1)), kb.i32(1));
+      mbarrierWaitParity(kb, turn(group), kb.andI(phase, kb.i32(1)));
+    });
+  }
+  /// After warpgroup `group` issued a tile's mainloop: the other's turn.
+  void pass(mlir::Value group, mlir::Value lane) {
+    kb.ifThen(kb.eq(lane, 0), [&] { mbarrierArrive(kb, turn(kb.sub(kb.i32(1), group))); });
+  }
+};
+
+/// Named barrier 1 + `group` over the 128 threads of warpgroup `group`
+/// (barrier 0 is the block's).
+inline void warpgroupBarrier(KernelBuilder &kb, mlir::Value group) {
+  ptxStatement(kb, "bar.sync $0, 128;", {kb.add(group, kb.i32(1))}, "r,~{memory}");
+}
+
 /// One bulk copy of `bytes` (i32, a multiple of 16) from global `source` to
 /// shared address `dest`, completing on the mbarrier at `bar`.
 inline void bulkCopyToShared(KernelBuilder &kb, mlir::Value dest, mlir::Value source,

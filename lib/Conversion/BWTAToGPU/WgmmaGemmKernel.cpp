@@ -327,14 +327,17 @@ Kernel gpu_kernels::buildWgmmaGemmKernel(OpBuilder &b, Location loc,
   // of the block's first tile (block `first`): their weight copies before
   // the wait for the previous kernel, which writes the activations.
   Value emptyBars = kb.add(base, kb.i32(cfg.empty()));
+  // Ping-pong: the producer fills the slots in tile order, so the
+  // warpgroups' turns make the mainloops alternate on the tensor pipe.
+  PingpongTurns turns{kb, kb.add(base, kb.i32(cfg.turn()))};
   kb.ifThen(kb.eq(tid, 0), [&] {
     for (int64_t s = 0; s < stages; ++s) {
       mbarrierInit(kb, kb.add(fullBars, kb.i32(8 * s)), 1);
       if (cfg.specialized) // released by the warps of its consumer warpgroup(s)
         mbarrierInit(kb, kb.add(emptyBars, kb.i32(8 * s)), (cfg.pingpong ? 128 : kConsumers) / 32);
     }
-    for (int64_t w = 0; cfg.pingpong && w < 2; ++w)
-      mbarrierInit(kb, kb.add(base, kb.i32(cfg.turn() + 8 * w)), 4);
+    if (cfg.pingpong)
+      turns.init();
     wb.ptx("fence.mbarrier_init.release.cluster;", {}, "~{memory}");
   });
   gpu::BarrierOp::create(b, loc);
@@ -651,15 +654,10 @@ Kernel gpu_kernels::buildWgmmaGemmKernel(OpBuilder &b, Location loc,
   Value self = cfg.pingpong ? wb.andC(tid, 127) : tid;
   auto namedBarrier = [&] {
     if (cfg.pingpong)
-      wb.ptx("bar.sync $0, 128;", {kb.add(uniformGroup, kb.i32(1))}, "r,~{memory}");
+      warpgroupBarrier(kb, uniformGroup);
     else
       wb.ptx("bar.sync 1, 256;", {}, "~{memory}");
   };
-  // Ping-pong: warpgroup w's tile i > 0 waits until the other warpgroup has
-  // issued the mainloop of tile i − 1 (the ((i − 1) / 2)-th phase of
-  // turn[w]), and announces its own on turn[1 − w]; the producer fills the
-  // slots in tile order, so the mainloops alternate on the tensor pipe.
-  auto turnBar = [&](Value w) { return kb.add(base, kb.add(kb.i32(cfg.turn()), wb.shl(w, 3))); };
   // Row tiles are stored by warpgroup 0 (ping-pong: each its own).
   auto ifStorer = [&](auto body) {
     if (cfg.pingpong)
@@ -689,9 +687,7 @@ Kernel gpu_kernels::buildWgmmaGemmKernel(OpBuilder &b, Location loc,
       Value bias = args.bias ? kb.load(args.bias, col) : Value();
 
       if (cfg.pingpong)
-        kb.ifThen(kb.cmp(arith::CmpIPredicate::ugt, i, kb.i32(0)), [&] {
-          wb.mbarrierWait(turnBar(uniformGroup), wb.andC(wb.shr(kb.sub(i, kb.i32(1)), 1), 1));
-        });
+        turns.wait(uniformGroup, i);
       auto loop = scf::ForOp::create(
           b, loc, kb.i32(0), kb.i32(kTiles), kb.i32(1), zeros(),
           [&](OpBuilder &nb, Location, Value kt, ValueRange iterAcc) {
@@ -708,8 +704,7 @@ Kernel gpu_kernels::buildWgmmaGemmKernel(OpBuilder &b, Location loc,
             scf::YieldOp::create(b, loc, d);
           });
       if (cfg.pingpong)
-        kb.ifThen(kb.eq(lane, 0),
-                  [&] { mbarrierArrive(kb, turnBar(kb.sub(kb.i32(1), uniformGroup))); });
+        turns.pass(uniformGroup, lane);
       NVVM::WgmmaWaitGroupSyncOp::create(b, loc, 0);
       Value last = kb.remu(kb.add(first, kb.i32(kTiles - 1)), stages);
       kb.ifThen(kb.eq(lane, 0), [&] { mbarrierArrive(kb, kb.add(emptyBars, wb.shl(last, 3))); });

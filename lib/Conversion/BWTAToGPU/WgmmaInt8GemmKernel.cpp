@@ -159,6 +159,9 @@ Kernel gpu_kernels::buildWgmmaInt8GemmKernel(OpBuilder &b, Location loc,
   Value base = p.dynamicShared(kAlign);
   Value fullBars = kb.add(base, kb.i32(cfg.full()));
   Value emptyBars = kb.add(base, kb.i32(cfg.empty()));
+  // Ping-pong: the producer fills the slots in tile order, so the
+  // warpgroups' turns make the mainloops alternate on the tensor pipe.
+  PingpongTurns turns{kb, kb.add(base, kb.i32(cfg.turn()))};
   auto bar = [&](Value bars, Value slot) { return kb.add(bars, p.shl(slot, 3)); };
 
   kb.ifThen(kb.eq(tid, 0), [&] {
@@ -169,8 +172,8 @@ Kernel gpu_kernels::buildWgmmaInt8GemmKernel(OpBuilder &b, Location loc,
       mbarrierInit(kb, kb.add(emptyBars, kb.i32(8 * s)),
                    cluster * (pingpong ? 128 : kConsumers) / 32);
     }
-    for (int64_t w = 0; pingpong && w < 2; ++w)
-      mbarrierInit(kb, kb.add(base, kb.i32(cfg.turn() + 8 * w)), 4);
+    if (pingpong)
+      turns.init();
     if (cluster > 1)
       ptxStatement(kb, "fence.mbarrier_init.release.cluster;", {}, "~{memory}");
   });
@@ -208,7 +211,7 @@ Kernel gpu_kernels::buildWgmmaInt8GemmKernel(OpBuilder &b, Location loc,
   Value self = pingpong ? p.bitAnd(tid, 127) : tid;
   auto namedBarrier = [&] {
     if (pingpong)
-      ptxStatement(kb, "bar.sync $0, 128;", {kb.add(uniformGroup, kb.i32(1))}, "r,~{memory}");
+      warpgroupBarrier(kb, uniformGroup);
     else
       ptxStatement(kb, "bar.sync 1, 256;", {}, "~{memory}");
   };
@@ -218,11 +221,6 @@ Kernel gpu_kernels::buildWgmmaInt8GemmKernel(OpBuilder &b, Location loc,
     else
       kb.ifThen(kb.eq(uniformGroup, 0), body);
   };
-  // Ping-pong: warpgroup w's tile i > 0 waits until the other warpgroup has
-  // issued the mainloop of tile i − 1 (the ((i − 1) / 2)-th phase of
-  // turn[w]) and announces its own on turn[1 − w]; the producer fills the
-  // slots in tile order, so the mainloops alternate on the tensor pipe.
-  auto turnBar = [&](Value w) { return kb.add(base, kb.add(kb.i32(cfg.turn()), p.shl(w, 3))); };
   auto proxyFence = [&] {
     NVVM::FenceProxyOp::create(
         b, loc, NVVM::ProxyKind::async_shared,
@@ -310,9 +308,7 @@ Kernel gpu_kernels::buildWgmmaInt8GemmKernel(OpBuilder &b, Location loc,
                          param(biasKind, args.bias, col)};
 
     if (pingpong)
-      kb.ifThen(kb.cmp(arith::CmpIPredicate::ugt, i, kb.i32(0)), [&] {
-        mbarrierWaitParity(kb, turnBar(uniformGroup), p.bitAnd(p.shr(kb.sub(i, kb.i32(1)), 1), 1));
-      });
+      turns.wait(uniformGroup, i);
     // Ping-pong: the accumulators start undefined and the first wgmma of
     // each half in K slot 0 overwrites them (scale-d = 0), as in the BWTA
     // kernel: zeros moved in between the wgmmas made ptxas wait there.
@@ -354,7 +350,7 @@ Kernel gpu_kernels::buildWgmmaInt8GemmKernel(OpBuilder &b, Location loc,
           scf::YieldOp::create(b, loc, d);
         });
     if (pingpong)
-      kb.ifThen(kb.eq(lane, 0), [&] { mbarrierArrive(kb, turnBar(kb.sub(kb.i32(1), uniformGroup))); });
+      turns.pass(uniformGroup, lane);
     NVVM::WgmmaWaitGroupSyncOp::create(b, loc, 0);
     Value last = kb.remu(kb.add(first, kb.i32(slots - 1)), stages);
     kb.ifThen(kb.eq(lane, 0), [&] { release(last); });
