@@ -248,27 +248,26 @@ struct ConvertBWTAToGPUPass
     int64_t blockN, cluster;
     bool pingpong;
   };
+  /// SMs of the target GPU (sm-count).
+  int64_t sms() const { return smCount; }
   Int8WgmmaShape int8WgmmaShape(const Int8GemmSpec &spec) const {
     constexpr int64_t kMaxPingpongK = 4096;
-    const int64_t sms = smCount;
     int64_t tilesM = llvm::divideCeilSigned(spec.m, int64_t(128));
     int64_t tiles128 = tilesM * llvm::divideCeilSigned(spec.n, int64_t(128));
     // Clusters of 2 (multicast weight tiles) took twice as long on the
     // H200 (bench/RESULTS.md, 2026-11-23): one block per cluster by default.
     int64_t cluster = int8WgmmaCluster == 2 ? 2 : 1;
     bool pingpong = int8WgmmaPingpong < 0
-                        ? spec.k <= kMaxPingpongK && 4 * tiles128 >= 5 * sms &&
-                              tiles128 <= 4 * sms
+                        ? spec.k <= kMaxPingpongK && 4 * tiles128 >= 5 * sms() &&
+                              tiles128 <= 4 * sms()
                         : int8WgmmaPingpong > 0;
     if (pingpong && cluster == 1 && int8WgmmaN != 256 && tilesM >= 2)
       return {128, 1, true};
     int64_t blockN = int8WgmmaN;
     if (blockN != 128 && blockN != 256) // 128 where 256-wide tiles leave SMs idle
-      blockN = tilesM * llvm::divideCeilSigned(spec.n, int64_t(256)) < sms ? 128 : 256;
+      blockN = tilesM * llvm::divideCeilSigned(spec.n, int64_t(256)) < sms() ? 128 : 256;
     return {blockN, cluster, false};
   }
-
-  int64_t sms() const { return smCount; }
 
   WgmmaGemmOptions wgmmaGemmOptions() const {
     return {wgmmaSpecialized, wgmmaSpecializedMinTiles, wgmmaSpecializedN, wgmmaPingpong,

@@ -329,7 +329,7 @@ Kernel gpu_kernels::buildWgmmaGemmKernel(OpBuilder &b, Location loc,
   Value emptyBars = kb.add(base, kb.i32(cfg.empty()));
   // Ping-pong: the producer fills the slots in tile order, so the
   // warpgroups' turns make the mainloops alternate on the tensor pipe.
-  PingpongTurns turns{kb, kb.add(base, kb.i32(cfg.turn()))};
+  PingpongTurns turns{kb, cfg.pingpong ? kb.add(base, kb.i32(cfg.turn())) : Value()};
   kb.ifThen(kb.eq(tid, 0), [&] {
     for (int64_t s = 0; s < stages; ++s) {
       mbarrierInit(kb, kb.add(fullBars, kb.i32(8 * s)), 1);

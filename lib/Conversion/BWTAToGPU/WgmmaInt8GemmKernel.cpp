@@ -161,7 +161,7 @@ Kernel gpu_kernels::buildWgmmaInt8GemmKernel(OpBuilder &b, Location loc,
   Value emptyBars = kb.add(base, kb.i32(cfg.empty()));
   // Ping-pong: the producer fills the slots in tile order, so the
   // warpgroups' turns make the mainloops alternate on the tensor pipe.
-  PingpongTurns turns{kb, kb.add(base, kb.i32(cfg.turn()))};
+  PingpongTurns turns{kb, pingpong ? kb.add(base, kb.i32(cfg.turn())) : Value()};
   auto bar = [&](Value bars, Value slot) { return kb.add(bars, p.shl(slot, 3)); };
 
   kb.ifThen(kb.eq(tid, 0), [&] {
