@@ -31,6 +31,15 @@
 // RUN: %python %S/check_linear.py %t.int8pp --bwta-run %bwta_tools/bwta-run | FileCheck %s --check-prefix=INT8PP
 // RUN: %python %S/check_linear.py %t.int8pp --bwta-run %bwta_tools/bwta-run --graph | FileCheck %s --check-prefix=INT8PP
 
+// The lane walker of the activation quantizer (forced from M = 1): two
+// warps per row by default (K = 1000 and 2056 end inside a K tile; the
+// f32 2056 one needs exactly 48 KiB of dynamic shared memory, which with
+// the module's static byte must be opted into), four on the mma.sync path.
+// RUN: rm -rf %t.lanes && %python %S/prepare_linear.py --tools %bwta_tools --mlir-runner %llvm_tools/mlir-runner --out %t.lanes --schemes bwta --ms 200 --nk 300x1000,264x2056 --dtypes f32,f16 --lower-options 'quantize-warp-min-m=1'
+// RUN: %python %S/prepare_linear.py --tools %bwta_tools --mlir-runner %llvm_tools/mlir-runner --out %t.lanes --schemes bwta --ms 150 --nk 264x4096 --dtypes f16 --lower-options 'quantize-warp-min-m=1 quantize-lane-warps=4 wgmma-min-m=100000'
+// RUN: %python %S/check_linear.py %t.lanes --bwta-run %bwta_tools/bwta-run | FileCheck %s --check-prefix=LANES
+// RUN: %python %S/check_linear.py %t.lanes --bwta-run %bwta_tools/bwta-run --graph | FileCheck %s --check-prefix=LANES
+
 // CHECK: PASS bwta_m3_n300_k700:
 // CHECK: PASS counts_m64_n300_k700: output0 int32 [2, 1, 64, 300]: 0 of 38400 differ
 // CHECK: PASS w4a4_m64_n300_k700_f16:
@@ -41,3 +50,5 @@
 // PINGPONG: 4 passed, 0 failed
 // INT8PP: PASS w2a8_m1100_n3896_k700_f16_int8:
 // INT8PP: 9 passed, 0 failed
+// LANES: PASS bwta_m200_n264_k2056:
+// LANES: 5 passed, 0 failed

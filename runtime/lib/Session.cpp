@@ -302,7 +302,8 @@ bool CudaSession::prepareKernels(std::vector<CUfunction> &functions,
                       std::to_string(kernel.params.size()) +
                       " the manifest declares");
 
-    // Dynamic shared memory above 48 KiB must be opted into per function.
+    // Shared memory (static and dynamic) above 48 KiB must be opted into
+    // per function.
     uint32_t shared = 0;
     for (const LaunchStep &step : manifest.schedule)
       if (step.kernel == k)
@@ -319,7 +320,7 @@ bool CudaSession::prepareKernels(std::vector<CUfunction> &functions,
                       std::to_string(staticShared) +
                       " static), more than the device's " +
                       std::to_string(optIn) + " bytes per block");
-    if (shared > 48 * 1024 &&
+    if (uint64_t(shared) + uint64_t(staticShared) > 48 * 1024 &&
         !check(cuFuncSetAttribute(function,
                                   CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
                                   int(shared)),

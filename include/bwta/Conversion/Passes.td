@@ -184,6 +184,11 @@ def ConvertBWTAToGPUPass : Pass<"bwta-lower-to-gpu", "::mlir::ModuleOp"> {
            /*default=*/"0",
            "warps sharing a row in such a quantizer (1, 2, 4 or 8); 0 picks "
            "by M">,
+    Option<"quantizeLaneWarps", "quantize-lane-warps", "int64_t",
+           /*default=*/"0",
+           "warps sharing a ternary f16/f32 row in the lane walker, the "
+           "default warp-per-row quantizer of such rows (1, 2 or 4); 0 "
+           "picks by shape">,
   ];
   let statistics = [
     Statistic<"numKernels", "kernels", "Kernels generated">,

@@ -165,6 +165,10 @@ struct ConvertBWTAToGPUPass
              << "bwta-lower-to-gpu: quantize-warps-per-row must be 0 (by M), 1, "
                 "2, 4 or 8, got "
              << int64_t(quantizeWarpsPerRow);
+    if (!llvm::is_contained({0, 1, 2, 4}, int64_t(quantizeLaneWarps)))
+      return emitError(UnknownLoc::get(context))
+             << "bwta-lower-to-gpu: quantize-lane-warps must be 0 (by shape), 1, 2 or 4, got "
+             << int64_t(quantizeLaneWarps);
     if (smCount < 1 || smCount > 1024)
       return emitError(UnknownLoc::get(context))
              << "bwta-lower-to-gpu: sm-count must be 1..1024, got " << int64_t(smCount);
@@ -276,6 +280,7 @@ struct ConvertBWTAToGPUPass
 
   /// Warps per row of such a quantizer (0: by M).
   int64_t quantizeRowWarps() const { return quantizeWarpsPerRow; }
+  int64_t quantizeRowLaneWarps() const { return quantizeLaneWarps; }
 
   /// Smallest M whose activation quantizer takes a warp per row (-1:
   /// never).
@@ -545,6 +550,7 @@ LogicalResult HostLowering::lowerQuantize(QuantizeOp op, linalg::LinalgOp produc
   spec.producer = producer;
   spec.warpRowsMinM = pass.quantizeWarpRowsMinM();
   spec.fixedWarpsPerRow = pass.quantizeRowWarps();
+  spec.laneWarps = pass.quantizeRowLaneWarps();
   // The wgmma GEMM reads p, ¬n in wgmma tiles of 128 rows.
   spec.notNegative = spec.wgmmaTiles = onlyWgmmaReads(op.getResult());
   if (spec.notNegative) {

@@ -154,6 +154,31 @@ private:
   }
 };
 
+/// Inline PTX with side effects and no results (mbarriers, bulk copies,
+/// cluster barriers: their NVVM ops print other spellings across LLVM
+/// versions).
+inline void ptxStatement(KernelBuilder &kb, llvm::StringRef text, mlir::ValueRange operands,
+                         llvm::StringRef constraints) {
+  mlir::LLVM::InlineAsmOp::create(
+      kb.b, kb.loc, mlir::Type(), operands, text, constraints,
+      /*has_side_effects=*/true, /*is_align_stack=*/false,
+      mlir::LLVM::tailcallkind::TailCallKind::None,
+      mlir::LLVM::AsmDialectAttr::get(kb.b.getContext(), mlir::LLVM::AsmDialect::AD_ATT),
+      /*operand_attrs=*/mlir::ArrayAttr());
+}
+
+/// Inline PTX with one 32-bit result ($0), kept in place.
+inline mlir::Value ptxValue(KernelBuilder &kb, llvm::StringRef text, llvm::StringRef constraints,
+                            mlir::ValueRange operands) {
+  auto op = mlir::LLVM::InlineAsmOp::create(
+      kb.b, kb.loc, kb.b.getI32Type(), operands, text, constraints,
+      /*has_side_effects=*/true, /*is_align_stack=*/false,
+      mlir::LLVM::tailcallkind::TailCallKind::None,
+      mlir::LLVM::AsmDialectAttr::get(kb.b.getContext(), mlir::LLVM::AsmDialect::AD_ATT),
+      /*operand_attrs=*/mlir::ArrayAttr());
+  return op.getResult(0);
+}
+
 } // namespace bwta::gpu_kernels
 
 #endif // BWTA_LIB_CONVERSION_BWTATOGPU_KERNELBUILDER_H

@@ -223,6 +223,9 @@ struct QuantizePackSpec {
   int64_t warpRowsMinM = -1;
   /// Warps per row of such a quantizer (0: by M).
   int64_t fixedWarpsPerRow = 0;
+  /// Warps per row of the lane walker (laneRowsApply): 1, 2 or 4 (0: by
+  /// shape).
+  int64_t laneWarps = 0;
   int64_t planes() const { return type.getNumPlanes(); }
   int64_t rowTiles() const { return llvm::divideCeil(m, tileRows); }
   int64_t kTiles() const { return llvm::divideCeil(k, 256); }
@@ -232,6 +235,8 @@ struct QuantizePackSpec {
   bool warpPerRow() const;
   /// Warps sharing a row when warpPerRow() (1, 2, 4 or 8).
   int64_t warpsPerRow() const;
+  /// Warps sharing a row in the lane walker (1, 2 or 4).
+  int64_t laneWarpsPerRow() const;
 };
 
 Kernel buildQuantizePackKernel(mlir::OpBuilder &b, mlir::Location loc,

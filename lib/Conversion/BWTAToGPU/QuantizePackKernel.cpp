@@ -54,6 +54,16 @@ int64_t QuantizePackSpec::warpsPerRow() const {
   return m >= 512 ? 4 : 8;
 }
 
+int64_t QuantizePackSpec::laneWarpsPerRow() const {
+  if (laneWarps > 0)
+    return laneWarps;
+  // Measured on the H200 (bench/RESULTS.md, session 10; f16 rows, M = 512,
+  // 2048, 8192 × K = 4096, 11008): W = 2 makes the layers 1-3 % faster than
+  // W = 1 (the kernel alone about equal: it is bound by its DRAM time plus
+  // the planes' pass after the last row lands), W = 4 slower at M ≥ 2048.
+  return 2;
+}
+
 bool gpu_kernels::laneRowsApply(const QuantizePackSpec &spec) {
   return spec.warpPerRow() && spec.fixedWarpsPerRow == 0 && isa<TernaryType>(spec.type) &&
          (spec.inputType.isF16() || spec.inputType.isF32()) && spec.k % 8 == 0;
@@ -230,13 +240,20 @@ Kernel gpu_kernels::buildQuantizePackKernel(OpBuilder &b, Location loc,
   // W > 1, reduction scratch) in dynamic shared memory. A block holds one
   // row when W > 1 (its barriers are the row's), else up to 8.
   const bool laneRows = laneRowsApply(spec);
-  const int64_t warpsPerRow = laneRows ? 1 : warpPerRow ? spec.warpsPerRow() : 0;
+  const int64_t warpsPerRow =
+      laneRows ? spec.laneWarpsPerRow() : warpPerRow ? spec.warpsPerRow() : 0;
   // The lane walker's row buffer holds whole K tiles.
   const int64_t rowBuffer = laneRows ? laneRowsBufferBytes(spec) : spec.rowBytes();
-  const int64_t rowShared =
-      warpPerRow ? rowBuffer + (warpsPerRow > 1 ? 512 * warpsPerRow : 0) : 0;
+  const int64_t rowScratch = laneRows ? laneRowsScratchBytes(warpsPerRow)
+                             : warpsPerRow > 1 ? 512 * warpsPerRow
+                                               : 0;
+  const int64_t rowShared = warpPerRow ? rowBuffer + rowScratch : 0;
+  // Up to 8 warps a block: several rows where their warps sync by
+  // themselves (__syncwarp, the lane walker's named barriers).
   const int64_t rowsPerBlock =
-      warpsPerRow == 1 ? std::clamp<int64_t>(kWarpRowsBlockBytes / rowShared, 1, 8) : 1;
+      warpsPerRow == 1 || laneRows
+          ? std::clamp<int64_t>(kWarpRowsBlockBytes / rowShared, 1, 8 / warpsPerRow)
+          : 1;
   Value floatScratch, intScratch;
   if (!warpPerRow) {
     floatScratch = func.addWorkgroupAttribution(
@@ -262,6 +279,7 @@ Kernel gpu_kernels::buildQuantizePackKernel(OpBuilder &b, Location loc,
   Value gridSize = gpu::GridDimOp::create(b, loc, gpu::Dimension::x);
   Value first = kb.blockId(gpu::Dimension::x), stride = gridSize;
   WarpRowsShared shared;
+  LaneRowsShared laneShared;
   if (warpPerRow) {
     Value rowInBlock = kb.divu(thread, 32 * warpsPerRow);
     first = kb.add(kb.mul(first, rowsPerBlock), rowInBlock);
@@ -274,12 +292,15 @@ Kernel gpu_kernels::buildQuantizePackKernel(OpBuilder &b, Location loc,
           b, loc, MemRefType::get({size}, type, MemRefLayoutAttrInterface{}, workgroup),
           dynamic, byteOffset, ValueRange{});
     };
-    // [rows][K] elements, then per row [2][W][32] f32 and i32.
-    Value scratchBase = kb.add(kb.mul(rowInBlock, 512 * warpsPerRow), rowsPerBlock * rowBuffer);
+    // [rows][K] elements, then per row its exchange space.
+    Value scratchBase = kb.add(kb.mul(rowInBlock, rowScratch), rowsPerBlock * rowBuffer);
     shared.buffer = view(rowBuffer * 8 / spec.inputType.getIntOrFloatBitWidth(), spec.inputType,
                          kb.mul(rowInBlock, rowBuffer));
     shared.warpsPerRow = warpsPerRow;
-    if (warpsPerRow > 1) {
+    if (laneRows) {
+      laneShared = {shared.buffer, warpsPerRow,
+                    rowScratch ? view(rowScratch / 4, i32, scratchBase) : Value()};
+    } else if (warpsPerRow > 1) {
       shared.floatScratch = view(64 * warpsPerRow, f32, scratchBase);
       shared.intScratch = view(64 * warpsPerRow, i32, kb.add(scratchBase, 256 * warpsPerRow));
     }
@@ -293,7 +314,7 @@ Kernel gpu_kernels::buildQuantizePackKernel(OpBuilder &b, Location loc,
     OpBuilder::InsertionGuard rowGuard(b);
     b.setInsertionPointToStart(ifOp.thenBlock());
     std::unique_ptr<RowWalker> walker =
-        laneRows     ? makeLaneRows(kb, spec, layout, row, x, shared.buffer)
+        laneRows     ? makeLaneRows(kb, spec, layout, row, x, laneShared)
         : warpPerRow ? makeWarpRows(kb, spec, layout, row, x, shared)
                      : makeBlockRows(kb, spec, layout, row, rowReader(row), floatScratch,
                                      intScratch);

@@ -7,12 +7,9 @@
 //
 //===----------------------------------------------------------------------===//
 #include "QuantizePackRows.h"
+#include "RowReductions.h"
 
-#include "llvm/Support/Format.h"
 
-#include <limits>
-#include <string>
-#include <variant>
 
 using namespace mlir;
 using namespace bwta;
@@ -20,60 +17,15 @@ using namespace bwta::gpu_kernels;
 
 namespace {
 
-constexpr int64_t kTreeLanes = 256;
-
-Value toF32(KernelBuilder &kb, Value v) {
-  if (v.getType().isF32())
-    return v;
-  return arith::ExtFOp::create(kb.b, kb.loc, kb.b.getF32Type(), v);
-}
-
 Value ballot(KernelBuilder &kb, Value bit) {
   return NVVM::VoteSyncOp::create(kb.b, kb.loc, kb.b.getI32Type(), kb.i32(-1), bit,
                                   NVVM::VoteSyncKind::ballot);
-}
-
-Value popc(KernelBuilder &kb, Value word) {
-  return LLVM::CtPopOp::create(kb.b, kb.loc, word);
-}
-
-Value shuffleXor(KernelBuilder &kb, Value v, int32_t s) {
-  return gpu::ShuffleOp::create(kb.b, kb.loc, v, s, 32, gpu::ShuffleMode::XOR)
-      .getShuffleResult();
-}
-
-/// The warp butterfly of the tree's steps 16 ... 1: lanes l and l ^ s add
-/// the same two values (addition commutes), so every lane ends with p₀.
-Value warpTree(KernelBuilder &kb, Value v, CombineFn combine) {
-  for (int32_t s = 16; s >= 1; s /= 2)
-    v = combine(v, shuffleXor(kb, v, s));
-  return v;
 }
 
 /// The tree's steps 128, 64, 32 over the values of lanes l + 32r (r < 8).
 Value eightLaneTree(ArrayRef<Value> v, CombineFn combine) {
   return combine(combine(combine(v[0], v[4]), combine(v[2], v[6])),
                  combine(combine(v[1], v[5]), combine(v[3], v[7])));
-}
-
-/// Per-plane integer sums over threads, two planes per reduction in 16-bit
-/// halves while a row count fits (K < 65536).
-SmallVector<Value> sumCounts(KernelBuilder &kb, ArrayRef<Value> counts, int64_t k,
-                             function_ref<Value(Value)> reduce) {
-  OpBuilder &b = kb.b;
-  SmallVector<Value> totals(counts.size());
-  for (size_t p = 0; p < counts.size(); ++p) {
-    if (p + 1 < counts.size() && k < (1 << 16)) {
-      Value high = arith::ShLIOp::create(b, kb.loc, counts[p + 1], kb.i32(16));
-      Value both = reduce(kb.add(counts[p], high));
-      totals[p] = kb.andI(both, kb.i32(0xffff));
-      totals[p + 1] = arith::ShRUIOp::create(b, kb.loc, both, kb.i32(16));
-      ++p;
-      continue;
-    }
-    totals[p] = reduce(counts[p]);
-  }
-  return totals;
 }
 
 /// The cp.async copy of row `row` of `x` into `shared.buffer` by the row's
@@ -512,366 +464,6 @@ private:
   int64_t floatHalf = 0, intHalf = 0;
 };
 
-//===----------------------------------------------------------------------===//
-// A warp per row, eight consecutive lane-tree lanes per lane
-//===----------------------------------------------------------------------===//
-
-/// One i32 result of inline PTX `text` on `operands` (`constraints`).
-Value asmI32(KernelBuilder &kb, StringRef text, StringRef constraints, ValueRange operands) {
-  auto asmOp = LLVM::InlineAsmOp::create(
-      kb.b, kb.loc, kb.b.getI32Type(), operands, text, constraints,
-      /*has_side_effects=*/false, /*is_align_stack=*/false,
-      LLVM::tailcallkind::TailCallKind::None, LLVM::AsmDialectAttr(), ArrayAttr());
-  return asmOp.getResult(0);
-}
-
-/// lop3.b32 of a, b, c with look-up table `lut` (a = 0xF0, b = 0xCC,
-/// c = 0xAA); `b` may be an immediate.
-Value lop3(KernelBuilder &kb, Value a, std::variant<Value, uint32_t> b, Value c, unsigned lut) {
-  std::string text;
-  llvm::raw_string_ostream os(text);
-  if (auto *imm = std::get_if<uint32_t>(&b)) {
-    os << "lop3.b32 $0, $1, " << llvm::format_hex(*imm, 10) << ", $2, "
-       << llvm::format_hex(lut, 4) << ";";
-    return asmI32(kb, text, "=r,r,r", {a, c});
-  }
-  os << "lop3.b32 $0, $1, $2, $3, " << llvm::format_hex(lut, 4) << ";";
-  return asmI32(kb, text, "=r,r,r,r", {a, std::get<Value>(b), c});
-}
-
-/// prmt.b32 of a, b with selector `selector` (immediate or register).
-Value prmt(KernelBuilder &kb, Value a, Value b, std::variant<Value, uint32_t> selector) {
-  if (auto *imm = std::get_if<uint32_t>(&selector)) {
-    std::string text;
-    llvm::raw_string_ostream(text) << "prmt.b32 $0, $1, $2, " << llvm::format_hex(*imm, 6) << ";";
-    return asmI32(kb, text, "=r,r,r", {a, b});
-  }
-  return asmI32(kb, "prmt.b32 $0, $1, $2, $3;", "=r,r,r,r", {a, b, std::get<Value>(selector)});
-}
-
-/// The lane walker (makeLaneRows). Lane t of the row's warp holds lane-tree
-/// lanes 8t + e (e < 8): elements 256j + 8t + e of K tile j, one 16-byte
-/// (f16) or 32-byte (f32) piece of the row, which it copies into the row
-/// buffer and alone reads back (its cp.async waits order them). Its bits
-/// of tile j are bits 8(t % 4) + e of word 8j + t / 4.
-class LaneRows : public RowWalker {
-public:
-  LaneRows(KernelBuilder &kb, const QuantizePackSpec &spec, const PackedRowLayout &layout,
-           Value row, Value x, Value buffer)
-      : kb(kb), spec(spec), layout(layout), row(row) {
-    OpBuilder &b = kb.b;
-    Location loc = kb.loc;
-    Type i64 = b.getI64Type();
-    const int64_t k = spec.k;
-    eltBytes = spec.inputType.getIntOrFloatBitWidth() / 8;
-    tileBytes = kTreeLanes * eltBytes;
-    kTiles = spec.kTiles();
-    lane = kb.remu(kb.threadId(), 32);
-    laneI32 = kb.indexToI32(lane);
-    Value laneBytes = kb.mul(laneI32, 8 * eltBytes);
-    base = kb.add(kb.indexToI32(memref::ExtractAlignedPointerAsIndexOp::create(b, loc, buffer)),
-                  laneBytes);
-    // The copy, in up to four commit groups of consecutive tiles: the first
-    // fold starts on a group as soon as it has landed.
-    tilesPerGroup = llvm::divideCeil(kTiles, std::min<int64_t>(kTiles, 4));
-    copyGroups = llvm::divideCeil(kTiles, tilesPerGroup);
-    Value src = kb.byteOffset(
-        kb.globalPointer(x),
-        kb.add(kb.mul(arith::IndexCastOp::create(b, loc, i64, row).getResult(), spec.rowBytes()),
-               arith::ExtUIOp::create(b, loc, i64, laneBytes).getResult()));
-    for (int64_t j = 0; j < kTiles; ++j) {
-      auto copy = [&] {
-        for (int64_t u = 0; u < eltBytes / 2; ++u) {
-          int64_t offset = j * tileBytes + 16 * u;
-          NVVM::CpAsyncOp::create(b, loc, kb.sharedPointer(kb.add(base, kb.i32(offset))),
-                                  kb.byteOffset(src, arith::ConstantIntOp::create(b, loc, offset, 64)),
-                                  16, NVVM::LoadCacheModifierKind::CG, Value());
-        }
-      };
-      if ((j + 1) * kTreeLanes <= k)
-        copy();
-      else
-        kb.ifThen(inside(j), copy);
-      if ((j + 1) % tilesPerGroup == 0 || j + 1 == kTiles)
-        NVVM::CpAsyncCommitGroupOp::create(b, loc);
-    }
-  }
-
-  Value fold(double identity, TermFn term, CombineFn combine) override {
-    OpBuilder &b = kb.b;
-    const int64_t fullTiles = spec.k / kTreeLanes;
-    SmallVector<Value> acc(8, kb.f32(identity));
-    auto addTile = [&](Value tile, Value in, SmallVector<Value> &acc) {
-      SmallVector<Value> xs = elements(loadTile(tile));
-      for (int64_t e = 0; e < 8; ++e) {
-        Value t = term(xs[e]);
-        if (in)
-          t = kb.select(in, t, kb.f32(identity));
-        acc[e] = combine(acc[e], t);
-      }
-    };
-    for (int64_t c = 0; c < copyGroups; ++c) {
-      if (!arrived)
-        NVVM::CpAsyncWaitGroupOp::create(b, kb.loc, copyGroups - 1 - c);
-      const int64_t first = c * tilesPerGroup, end = std::min(kTiles, first + tilesPerGroup);
-      const int64_t fullEnd = std::min(end, fullTiles);
-      if (fullEnd > first) {
-        auto loop = scf::ForOp::create(b, kb.loc, kb.idx(first), kb.idx(fullEnd), kb.idx(1), acc);
-        OpBuilder::InsertionGuard guard(b);
-        b.setInsertionPointToStart(loop.getBody());
-        SmallVector<Value> next(loop.getRegionIterArgs());
-        addTile(kb.indexToI32(loop.getInductionVar()), Value(), next);
-        scf::YieldOp::create(b, kb.loc, next);
-        acc.assign(loop.getResults().begin(), loop.getResults().end());
-      }
-      for (int64_t j = std::max(first, fullEnd); j < end; ++j)
-        addTile(kb.i32(j), inside(j), acc);
-    }
-    arrived = true;
-    return laneTree(acc, combine);
-  }
-
-  SmallVector<Value> pack(BitsFn) override {
-    llvm::report_fatal_error("LaneRows packs ternary planes only (laneRowsApply)");
-  }
-
-  /// Per group of four K tiles, byte jj of a lane's plane registers holds
-  /// its bits of tile 4g + jj. f16: each compare takes a word of two
-  /// elements as one f16x2 against f16 thresholds exact for f16 elements;
-  /// its all-ones halves land on two bits by one lop3 each, the bytes are
-  /// put in place once per group. The kept sum adds each lane-tree lane's
-  /// |x| (or +0, which leaves a sum of magnitudes unchanged) tile by tile.
-  SmallVector<Value> packTernary(Value delta, BitsFn, TermFn, CombineFn,
-                                 Value &keptSum) override {
-    OpBuilder &b = kb.b;
-    Location loc = kb.loc;
-    const int64_t k = spec.k;
-    const bool half = eltBytes == 2;
-    // A fixed Δ needs no fold first: the row's copies may still be in flight.
-    if (!arrived)
-      NVVM::CpAsyncWaitGroupOp::create(b, loc, 0);
-    arrived = true;
-    // p = [x > Δ], n = [x < −Δ]. For f16 x, x > Δ ⟺ x ≥ Δh, the least f16
-    // above Δ (Δ rounded toward zero, then the next f16: Δ ≥ 0), and
-    // x < −Δ ⟺ x ≤ −Δh; Δ = +∞ or NaN keeps nothing, as does a NaN Δh.
-    Value hi, lo; // f16x2 Δh, −Δh; or f32 Δ, −Δ
-    if (half) {
-      Value finite = kb.fcmp(arith::CmpFPredicate::OLT, delta,
-                             kb.f32(std::numeric_limits<double>::infinity()));
-      Value clamped = arith::MinimumFOp::create(b, loc, delta, kb.f32(65504.0));
-      Value down = asmI32(kb, "{ .reg .b16 h; cvt.rz.f16.f32 h, $1; cvt.u32.u16 $0, h; }",
-                          "=r,f", {clamped});
-      Value up = kb.select(finite, kb.add(down, kb.i32(1)), kb.i32(0x7e00));
-      hi = kb.mul(up, kb.i32(0x10001));
-      lo = arith::OrIOp::create(b, loc, hi, kb.i32(int32_t(0x80008000u)));
-    } else {
-      hi = delta;
-      lo = arith::NegFOp::create(b, loc, delta);
-    }
-    auto masks = [&](Value v) -> std::pair<Value, Value> {
-      if (half)
-        return {asmI32(kb, "set.ge.u32.f16x2 $0, $1, $2;", "=r,r,r", {v, hi}),
-                asmI32(kb, "set.le.u32.f16x2 $0, $1, $2;", "=r,r,r", {v, lo})};
-      Value f = arith::BitcastOp::create(b, loc, b.getF32Type(), v);
-      return {asmI32(kb, "set.gt.u32.f32 $0, $1, $2;", "=r,f,f", {f, hi}),
-              asmI32(kb, "set.lt.u32.f32 $0, $1, $2;", "=r,f,f", {f, lo})};
-    };
-    // Lane t = 4q + r of the transposes; its words are 8(4g + r) + q.
-    Value r = kb.andI(laneI32, kb.i32(3));
-    Value selectA = kb.select(kb.eq(kb.andI(r, kb.i32(2)), 0), kb.i32(0x5410), kb.i32(0x3276));
-    Value selectB = kb.select(kb.eq(kb.andI(r, kb.i32(1)), 0), kb.i32(0x6240), kb.i32(0x3715));
-    Value wordInTile = kb.add(kb.mul(arith::IndexCastOp::create(b, loc, b.getIndexType(), r).getResult(), 8),
-                              kb.divu(lane, 4));
-    SmallVector<Value> wordBase;
-    for (int64_t p = 0; p < 2; ++p)
-      wordBase.push_back(layout.offset(kb, row, p, wordInTile));
-
-    // Group g of `tiles` tiles (masked: the last, which may reach past K):
-    // the kept sums into acc, popcounts into counts, words stored.
-    auto group = [&](Value g, int64_t tiles, bool masked, SmallVector<Value> &acc,
-                     SmallVector<Value> &counts) {
-      Value first = kb.mul(kb.indexToI32(g), kb.i32(4));
-      // In-row masks of tiles jj (static in the masked group: g is known).
-      SmallVector<Value> in(4);
-      if (masked) {
-        int64_t g0 = 4 * (k / kTreeLanes / 4);
-        for (int64_t jj = 0; jj < tiles; ++jj) {
-          int64_t j = g0 + jj;
-          in[jj] = (j + 1) * kTreeLanes <= k
-                       ? kb.i32(-1)
-                       : kb.select(inside(j), kb.i32(-1), kb.i32(0));
-        }
-      }
-      SmallVector<Value> planes(2, kb.i32(0));
-      // kept[jj][e]: the kept value of element e of tile jj (a word whose
-      // f16 half or f32 holds it).
-      SmallVector<SmallVector<std::pair<Value, int64_t>>> kept(4);
-      auto addBits = [&](Value v, Value inMask, uint32_t bits, SmallVector<Value> &into) {
-        auto [pm, nm] = masks(v);
-        if (inMask) {
-          pm = kb.andI(pm, inMask);
-          nm = kb.andI(nm, inMask);
-        }
-        into[0] = lop3(kb, pm, bits, into[0], 0xEA); // (pm & bits) | into
-        if (!spec.notNegative)
-          into[1] = lop3(kb, nm, bits, into[1], 0xEA);
-        else if (inMask) // q = ¬n inside K
-          into[1] = lop3(kb, lop3(kb, nm, inMask, inMask, 0x0C), bits, into[1], 0xEA);
-        else
-          into[1] = lop3(kb, nm, bits, into[1], 0xAE); // (~nm & bits) | into
-        return lop3(kb, v, pm, nm, 0xE0);                  // v & (pm | nm)
-      };
-      if (half) {
-        // Word i of tile jj holds elements 2i (low half) and 2i + 1 (high):
-        // their bits go to 8(jj % 2) + 2i and 16 + 8(jj % 2) + 2i + 1 of
-        // `planes` (jj < 2) or `upper` (jj ≥ 2), whose bytes are then [even
-        // bits of tile 0 (or 2), of tile 1 (3), odd bits of tile 0 (2), of
-        // tile 1 (3)]: two prmt and an or per plane merge them into bytes jj.
-        SmallVector<Value> upper(2, kb.i32(0));
-        for (int64_t jj = 0; jj < tiles; ++jj) {
-          SmallVector<Value> w = loadTile(kb.add(first, kb.i32(jj)));
-          kept[jj].resize(8);
-          for (int64_t i = 0; i < 4; ++i) {
-            uint32_t bits = (1u << (8 * (jj % 2) + 2 * i)) | (1u << (16 + 8 * (jj % 2) + 2 * i + 1));
-            Value kv = addBits(w[i], masked ? in[jj] : Value(), bits, jj < 2 ? planes : upper);
-            kept[jj][2 * i] = {kv, 0};
-            kept[jj][2 * i + 1] = {kv, 1};
-          }
-        }
-        for (int64_t p = 0; p < 2; ++p)
-          planes[p] = arith::OrIOp::create(b, loc, prmt(kb, planes[p], upper[p], 0x5410u),
-                                           prmt(kb, planes[p], upper[p], 0x7632u));
-      } else {
-        for (int64_t jj = 0; jj < tiles; ++jj) {
-          SmallVector<Value> w = loadTile(kb.add(first, kb.i32(jj)));
-          kept[jj].resize(8);
-          for (int64_t e = 0; e < 8; ++e)
-            kept[jj][e] = {addBits(w[e], masked ? in[jj] : Value(), 1u << (8 * jj + e), planes), 0};
-        }
-      }
-      for (int64_t jj = 0; jj < tiles; ++jj)
-        for (int64_t e = 0; e < 8; ++e) {
-          Value v = element(kept[jj][e].first, kept[jj][e].second);
-          Value magnitude = kb.andI(arith::BitcastOp::create(b, loc, b.getI32Type(), v),
-                                    kb.i32(0x7fffffff));
-          acc[e] = kb.fadd(acc[e], arith::BitcastOp::create(b, loc, b.getF32Type(), magnitude));
-        }
-      // Four lanes' bytes into their words: lane r takes byte r of each.
-      for (int64_t p = 0; p < 2; ++p) {
-        counts[p] = kb.add(counts[p], popc(kb, planes[p]));
-        Value y = prmt(kb, planes[p], shuffleXor(kb, planes[p], 2), selectA);
-        Value word = prmt(kb, y, shuffleXor(kb, y, 1), selectB);
-        Value offset = kb.add(wordBase[p], kb.mul(g, 4 * layout.kTileStride()));
-        auto store = [&] { kb.store(word, layout.words, offset); };
-        if (tiles < 4)
-          kb.ifThen(kb.ult(r, tiles), store);
-        else
-          store();
-      }
-    };
-
-    const int64_t fullGroups = k / kTreeLanes / 4;
-    SmallVector<Value> acc(8, kb.f32(0.0)), counts(2, kb.i32(0));
-    if (fullGroups > 0) {
-      SmallVector<Value> carried(acc);
-      carried.append(counts);
-      auto loop = scf::ForOp::create(b, loc, kb.idx(0), kb.idx(fullGroups), kb.idx(1), carried);
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointToStart(loop.getBody());
-      ValueRange args = loop.getRegionIterArgs();
-      SmallVector<Value> loopAcc(args.begin(), args.begin() + 8),
-          loopCounts(args.begin() + 8, args.end());
-      group(loop.getInductionVar(), 4, false, loopAcc, loopCounts);
-      loopAcc.append(loopCounts);
-      scf::YieldOp::create(b, loc, loopAcc);
-      acc.assign(loop.getResults().begin(), loop.getResults().begin() + 8);
-      counts.assign(loop.getResults().begin() + 8, loop.getResults().end());
-    }
-    if (4 * fullGroups < kTiles)
-      group(kb.idx(fullGroups), kTiles - 4 * fullGroups, true, acc, counts);
-    keptSum = laneTree(acc, [&](Value p, Value q) { return kb.fadd(p, q); });
-    auto isum = [&](Value p, Value q) { return kb.add(p, q); };
-    return sumCounts(kb, counts, k, [&](Value v) { return warpTree(kb, v, isum); });
-  }
-
-  Value leader() override { return kb.eq(lane, 0); }
-  void finishRow() override { NVVM::SyncWarpOp::create(kb.b, kb.loc, kb.i32(-1)); }
-
-private:
-  /// Whether this lane's elements of tile j lie in the row.
-  Value inside(int64_t j) { return kb.ult(lane, (spec.k - j * kTreeLanes) / 8); }
-
-  /// This lane's words of tile `tile` (i32): 4 (f16 pairs) or 8 (f32).
-  SmallVector<Value> loadTile(Value tile) {
-    OpBuilder &b = kb.b;
-    Value address = kb.add(base, kb.mul(tile, kb.i32(tileBytes)));
-    SmallVector<Value> words;
-    for (int64_t u = 0; u < eltBytes / 2; ++u) {
-      Value vec = LLVM::LoadOp::create(b, kb.loc, VectorType::get({4}, b.getI32Type()),
-                                       kb.sharedPointer(kb.add(address, kb.i32(16 * u))),
-                                       /*alignment=*/16);
-      for (int64_t e = 0; e < 4; ++e)
-        words.push_back(LLVM::ExtractElementOp::create(b, kb.loc, vec, kb.i32(e)));
-    }
-    return words;
-  }
-
-  /// Element `which` (f16 half 0 or 1) of `word` as f32.
-  Value element(Value word, int64_t which) {
-    OpBuilder &b = kb.b;
-    if (eltBytes == 4)
-      return arith::BitcastOp::create(b, kb.loc, b.getF32Type(), word);
-    Value pair = LLVM::BitcastOp::create(b, kb.loc, VectorType::get({2}, b.getF16Type()), word);
-    return toF32(kb, LLVM::ExtractElementOp::create(b, kb.loc, pair, kb.i32(which)));
-  }
-
-  /// The 8 elements of a tile's words, in e order.
-  SmallVector<Value> elements(ArrayRef<Value> words) {
-    SmallVector<Value> xs;
-    for (Value w : words) {
-      if (eltBytes == 4) {
-        xs.push_back(element(w, 0));
-        continue;
-      }
-      xs.push_back(element(w, 0));
-      xs.push_back(element(w, 1));
-    }
-    return xs;
-  }
-
-  /// The lane-tree fold of lanes 8t + e (v[e] in lane t): steps 128, 64, 32
-  /// (lanes 16, 8, 4 apart) halve each lane's values (the lower lane keeps
-  /// the lower half of e, the upper the upper), steps 16 and 8 are
-  /// butterflies on lanes 2 and 1 apart; the lane then holds lane-tree lane
-  /// e = 4·b4 + 2·b3 + b2 (its lane bits), and steps 4, 2, 1 are butterflies
-  /// on lanes 16, 8, 4 apart. Each combine takes lanes L and L + s, in
-  /// either order (the tree's operations commute).
-  Value laneTree(SmallVector<Value> v, CombineFn combine) {
-    for (int32_t d : {16, 8, 4}) {
-      Value upper = arith::CmpIOp::create(kb.b, kb.loc, arith::CmpIPredicate::ne,
-                                          kb.andI(laneI32, kb.i32(d)), kb.i32(0));
-      const size_t half = v.size() / 2;
-      for (size_t i = 0; i < half; ++i) {
-        Value send = kb.select(upper, v[i], v[i + half]);
-        Value keep = kb.select(upper, v[i + half], v[i]);
-        v[i] = combine(keep, shuffleXor(kb, send, d));
-      }
-      v.resize(half);
-    }
-    Value s = v.front();
-    for (int32_t d : {2, 1, 16, 8, 4})
-      s = combine(s, shuffleXor(kb, s, d));
-    return s;
-  }
-
-  KernelBuilder &kb;
-  const QuantizePackSpec &spec;
-  const PackedRowLayout &layout;
-  Value row, lane, laneI32, base;
-  int64_t eltBytes, tileBytes, kTiles, tilesPerGroup = 0, copyGroups = 0;
-  bool arrived = false;
-};
-
 } // namespace
 
 Value PackedRowLayout::offset(KernelBuilder &kb, Value row, int64_t plane, Value word) const {
@@ -912,13 +504,42 @@ std::unique_ptr<RowWalker> gpu_kernels::makeWarpRows(KernelBuilder &kb,
   return std::make_unique<WarpRows>(kb, spec, layout, row, x, shared);
 }
 
-std::unique_ptr<RowWalker> gpu_kernels::makeLaneRows(KernelBuilder &kb,
-                                                     const QuantizePackSpec &spec,
-                                                     const PackedRowLayout &layout,
-                                                     Value row, Value x, Value buffer) {
-  return std::make_unique<LaneRows>(kb, spec, layout, row, x, buffer);
+Value gpu_kernels::toF32(KernelBuilder &kb, Value v) {
+  if (v.getType().isF32())
+    return v;
+  return arith::ExtFOp::create(kb.b, kb.loc, kb.b.getF32Type(), v);
 }
 
-int64_t gpu_kernels::laneRowsBufferBytes(const QuantizePackSpec &spec) {
-  return spec.kTiles() * kTreeLanes * spec.inputType.getIntOrFloatBitWidth() / 8;
+Value gpu_kernels::popc(KernelBuilder &kb, Value word) {
+  return LLVM::CtPopOp::create(kb.b, kb.loc, word);
 }
+
+Value gpu_kernels::shuffleXor(KernelBuilder &kb, Value v, int32_t s) {
+  return gpu::ShuffleOp::create(kb.b, kb.loc, v, s, 32, gpu::ShuffleMode::XOR)
+      .getShuffleResult();
+}
+
+Value gpu_kernels::warpTree(KernelBuilder &kb, Value v, CombineFn combine) {
+  for (int32_t s = 16; s >= 1; s /= 2)
+    v = combine(v, shuffleXor(kb, v, s));
+  return v;
+}
+
+SmallVector<Value> gpu_kernels::sumCounts(KernelBuilder &kb, ArrayRef<Value> counts, int64_t k,
+                             function_ref<Value(Value)> reduce) {
+  OpBuilder &b = kb.b;
+  SmallVector<Value> totals(counts.size());
+  for (size_t p = 0; p < counts.size(); ++p) {
+    if (p + 1 < counts.size() && k < (1 << 16)) {
+      Value high = arith::ShLIOp::create(b, kb.loc, counts[p + 1], kb.i32(16));
+      Value both = reduce(kb.add(counts[p], high));
+      totals[p] = kb.andI(both, kb.i32(0xffff));
+      totals[p + 1] = arith::ShRUIOp::create(b, kb.loc, both, kb.i32(16));
+      ++p;
+      continue;
+    }
+    totals[p] = reduce(counts[p]);
+  }
+  return totals;
+}
+

@@ -6,10 +6,11 @@
 //  - a block of 256 threads per row (BlockRows): thread t holds elements
 //    t, t + 256, ... in registers; reductions go through shared memory.
 //    Few rows (decode) finish soonest this way.
-//  - a warp per row, eight consecutive lane-tree lanes per lane (LaneRows:
-//    ternary f16/f32 rows, K a multiple of 8, the default for many rows):
-//    each lane copies its 16 or 32 bytes of every K tile into shared memory
-//    and alone reads them back; plane bits are built in registers.
+//  - W = 1, 2 or 4 warps per row, 8 / W consecutive lane-tree lanes per
+//    lane (LaneRows, QuantizeLaneRows.cpp: ternary f16/f32 rows, K a
+//    multiple of 8, the default for many rows): the row's warps copy their
+//    parts of every K tile into shared memory and read them back; plane
+//    bits are built in registers, whole words per warp.
 //  - W warps per row (WarpRows, W = 1, 2, 4, 8): the row is copied into
 //    shared memory with cp.async; lane l of warp ω then reads the elements
 //    of the lane-tree lanes l + 32r (r ≡ ω mod W) from there, so most of
@@ -125,24 +126,38 @@ std::unique_ptr<RowWalker> makeWarpRows(KernelBuilder &kb,
                                         mlir::Value row, mlir::Value x,
                                         const WarpRowsShared &shared);
 
-/// Whether the lane walker (makeLaneRows) quantizes `spec`'s rows: a warp
-/// per row by default (warpPerRow(), no fixed W), ternary, f16 or f32 rows
-/// of K a multiple of 8 (each thread's 8 elements of a K tile are one
-/// aligned 16- or 32-byte piece, wholly inside K or past it).
+/// Whether the lane walker (makeLaneRows) quantizes `spec`'s rows: warps
+/// per row by default (warpPerRow(), no fixed quantize-warps-per-row),
+/// ternary, f16 or f32 rows of K a multiple of 8 (each thread's elements of
+/// a K tile are one aligned piece, wholly inside K or past it).
 bool laneRowsApply(const QuantizePackSpec &spec);
 
-/// The lane walker: one warp per row, lane t holding the lane-tree lanes
-/// 8t … 8t + 7 (elements 256j + 8t + e): it copies them into `buffer` (the
-/// row's K elements in shared memory) by cp.async, sums them in registers,
-/// and builds its bits of each word in registers (a byte per K tile, four
-/// lanes' bytes transposed into words with two shuffles).
-/// `buffer` holds laneRowsBufferBytes(spec) bytes.
+/// Shared memory of a row in the lane walker.
+struct LaneRowsShared {
+  /// The row's K elements padded to whole K tiles (laneRowsBufferBytes).
+  mlir::Value buffer;
+  /// Warps sharing the row: W = 1, 2 or 4 (QuantizePackSpec::laneWarpsPerRow).
+  int64_t warpsPerRow;
+  /// With W > 1: i32 exchange space, laneRowsScratchBytes(W).
+  mlir::Value scratch;
+};
+
+/// The lane walker (QuantizeLaneRows.cpp): W warps per row, lane t of warp
+/// ω holding the E = 8 / W lane-tree lanes 256ω/W + E·t + e (elements
+/// 256j + those): the row's warps copy it into `shared.buffer` by cp.async
+/// (each warp its own part), sum in registers, and build their bits of each
+/// word in registers (E bits per K tile, G = 32 / E lanes' fields
+/// transposed into words by shuffles). The tree's steps across warps go
+/// through `shared.scratch` and a named barrier per row (ids 1 + the row's
+/// place in the block).
 std::unique_ptr<RowWalker> makeLaneRows(KernelBuilder &kb, const QuantizePackSpec &spec,
                                         const PackedRowLayout &layout, mlir::Value row,
-                                        mlir::Value x, mlir::Value buffer);
+                                        mlir::Value x, const LaneRowsShared &shared);
 /// Shared memory of a lane walker's row: its K elements padded to whole K
 /// tiles (a lane reads its piece of the last tile even past K).
 int64_t laneRowsBufferBytes(const QuantizePackSpec &spec);
+/// Exchange space of a lane walker's row of W warps: [2][W][E + 2][32] i32.
+int64_t laneRowsScratchBytes(int64_t warps);
 
 /// Where quantizeRow writes a row's parameters: popcounts [P][spec.m],
 /// scale [spec.m], zero point [spec.m] (asymmetric only); global or shared.
