@@ -94,16 +94,15 @@ public:
     ownCopies = pieceBytes >= 16;
     const int64_t units = ownCopies ? 32 : 2 * pieceBytes;
     const int64_t roundTiles = 32 / units, rounds = llvm::divideCeil(kTiles, roundTiles);
-    Value copyOffset = laneBytes; // bytes into the row of the lane's first copy
-    Value copyElement;            // its first element, for the last tiles
-    if (ownCopies) {
-      copyElement = kb.indexToI32(kb.mul(rowThread, perLane));
-    } else {
+    // The lane's first copied element (past K in the last tiles: no copy)
+    // and its bytes into the row.
+    Value copyElement = kb.indexToI32(kb.mul(rowThread, perLane));
+    if (!ownCopies) {
       Value unit = kb.remu(laneI32, units), tile = kb.divu(laneI32, units);
       copyElement = kb.add(kb.add(kb.mul(tile, kTreeLanes), kb.mul(kb.indexToI32(rowWarp), 32 * perLane)),
                            kb.mul(unit, 16 / eltBytes));
-      copyOffset = kb.mul(copyElement, eltBytes);
     }
+    Value copyOffset = kb.mul(copyElement, eltBytes);
     Value dst = kb.add(bufferBase, copyOffset);
     Value src = kb.byteOffset(rowSrc, arith::ExtUIOp::create(b, loc, i64, copyOffset).getResult());
     // The copy, in up to four commit groups of consecutive rounds: the
@@ -412,7 +411,6 @@ private:
 
   void rowBarrier() {
     ptxStatement(kb, "bar.sync $0, $1;", {barrierId, kb.i32(32 * warps)}, "r,r,~{memory}");
-    ++exchanges;
   }
 
   /// The tree's cross-warp steps on E floats per lane (every warp gets the
@@ -437,6 +435,7 @@ private:
     for (Value v : llvm::concat<const Value>(floats, ints))
       kb.store(asInt(v), scratch, slot(rowWarp, i++));
     rowBarrier();
+    ++exchanges;
     auto load = [&](int64_t warp, int64_t i) { return kb.load(scratch, slot(kb.idx(warp), i)); };
     std::pair<SmallVector<Value>, SmallVector<Value>> result;
     for (size_t f = 0; f < floats.size(); ++f) {
