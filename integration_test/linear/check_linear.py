@@ -38,6 +38,8 @@ def check(directory, args):
         command += ["--input", "%s=%s" % (input_name, os.path.join(directory, path))]
     if args.graph:
         command.append("--graph")
+    if args.runs > 1:
+        command += ["--runs", str(args.runs)]
     with tempfile.TemporaryDirectory() as out:
         result = subprocess.run(command + ["--output-dir", out], capture_output=True, text=True)
         if result.returncode:
@@ -77,6 +79,8 @@ def main():
     parser.add_argument("--bwta-run", required=True)
     parser.add_argument("--graph", action="store_true", help="run as a CUDA graph replay")
     parser.add_argument("--device", type=int, default=0)
+    parser.add_argument("--runs", type=int, default=1,
+                        help="runs back to back before the outputs are read")
     parser.add_argument("--rtol-f32", type=float, default=1e-5)
     parser.add_argument("--rtol-f16", type=float, default=2e-3)
     args = parser.parse_intermixed_args()

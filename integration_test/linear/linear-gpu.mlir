@@ -40,6 +40,18 @@
 // RUN: %python %S/check_linear.py %t.lanes --bwta-run %bwta_tools/bwta-run | FileCheck %s --check-prefix=LANES
 // RUN: %python %S/check_linear.py %t.lanes --bwta-run %bwta_tools/bwta-run --graph | FileCheck %s --check-prefix=LANES
 
+// The quantizer overlapped with its wgmma GEMM (wgmma-overlap, row-block
+// signals): ping-pong (600 × 3896: 5 row blocks, bulk stores; 700 × 4100 ×
+// 4096: the quantizer's rows beside 8 GEMM slots), forced on a small layer
+// (f32 and f16), and the pipelined kernel; three runs back to back, so the
+// signals the GEMM zeroes are reused.
+// RUN: rm -rf %t.overlap && %python %S/prepare_linear.py --tools %bwta_tools --mlir-runner %llvm_tools/mlir-runner --out %t.overlap --schemes bwta --ms 600 --nk 3896x700 --dtypes f16 --lower-options 'wgmma-overlap=1'
+// RUN: %python %S/prepare_linear.py --tools %bwta_tools --mlir-runner %llvm_tools/mlir-runner --out %t.overlap --schemes bwta --ms 700 --nk 4100x4096 --dtypes f16 --lower-options 'wgmma-overlap=1'
+// RUN: %python %S/prepare_linear.py --tools %bwta_tools --mlir-runner %llvm_tools/mlir-runner --out %t.overlap --schemes bwta --ms 300 --nk 520x1000 --dtypes f32,f16 --lower-options 'wgmma-overlap=1 wgmma-specialized-min-tiles=1'
+// RUN: %python %S/prepare_linear.py --tools %bwta_tools --mlir-runner %llvm_tools/mlir-runner --out %t.overlap --schemes bwta --ms 200 --nk 520x1000 --dtypes f16 --lower-options 'wgmma-overlap=1 wgmma-specialized=false'
+// RUN: %python %S/check_linear.py %t.overlap --bwta-run %bwta_tools/bwta-run --runs 3 | FileCheck %s --check-prefix=OVERLAP
+// RUN: %python %S/check_linear.py %t.overlap --bwta-run %bwta_tools/bwta-run --runs 3 --graph | FileCheck %s --check-prefix=OVERLAP
+
 // CHECK: PASS bwta_m3_n300_k700:
 // CHECK: PASS counts_m64_n300_k700: output0 int32 [2, 1, 64, 300]: 0 of 38400 differ
 // CHECK: PASS w4a4_m64_n300_k700_f16:
@@ -52,3 +64,5 @@
 // INT8PP: 9 passed, 0 failed
 // LANES: PASS bwta_m200_n264_k2056:
 // LANES: 5 passed, 0 failed
+// OVERLAP: PASS bwta_m600_n3896_k700_f16: output0 float16 [600, 3896]: 2337600 of 2337600 bit-exact
+// OVERLAP: 5 passed, 0 failed

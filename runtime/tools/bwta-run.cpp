@@ -2,7 +2,7 @@
 //
 // bwta-run BUNDLE [--input NAME=FILE.npy]... [--input NAME=FILE.safetensors[:TENSOR]]...
 //                 [--inputs FILE.safetensors] [--output-dir DIR] [--device N]
-//                 [--graph] [--bench N] [--warmup N]
+//                 [--graph] [--runs N] [--bench N] [--warmup N]
 // Runs the bundle through the C API and writes each output to DIR/NAME.npy.
 // bf16 and f8 tensors travel as their raw bits (.npy u2 / u1).
 //
@@ -35,6 +35,8 @@ const char *const kUsage =
     "  --output-dir DIR                  write outputs as DIR/NAME.npy (default .)\n"
     "  --device N                        CUDA device (default 0)\n"
     "  --graph                           run as a CUDA graph replay\n"
+    "  --runs N                          run N times back to back, outputs of the\n"
+    "                                    last (default 1)\n"
     "  --bench N                         time N runs (CUDA events), print median\n"
     "  --warmup N                        untimed runs before timing (default 10)\n";
 
@@ -161,7 +163,7 @@ bool parseCount(const char *text, long min, long &out) {
 int main(int argc, char **argv) {
   std::string bundlePath, outputDir = ".", allInputs;
   std::vector<std::pair<std::string, std::string>> inputSpecs;
-  long device = 0, bench = 0, warmup = 10;
+  long device = 0, bench = 0, warmup = 10, runs = 1;
   bool graph = false;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
@@ -182,6 +184,9 @@ int main(int argc, char **argv) {
     } else if (arg == "--bench" && hasValue) {
       if (!parseCount(argv[++i], 1, bench))
         return die("--bench wants a positive number of runs");
+    } else if (arg == "--runs" && hasValue) {
+      if (!parseCount(argv[++i], 1, runs))
+        return die("--runs wants a positive number of runs");
     } else if (arg == "--warmup" && hasValue) {
       if (!parseCount(argv[++i], 0, warmup))
         return die("--warmup wants a number of runs");
@@ -251,6 +256,13 @@ int main(int argc, char **argv) {
   if ((graph ? bwta_session_run_graph(session) : bwta_session_run(session)) !=
       BWTA_OK)
     return die(bwta_last_error());
+  // More runs back to back (as timed runs are: kernels of one run may
+  // overlap the next's), each on the same inputs.
+  if (runs > 1) {
+    float lastTime = 0; // the warm-up runs are the back-to-back ones
+    if (bwta_session_benchmark(session, int(runs - 2), 1, graph, &lastTime) != BWTA_OK)
+      return die(bwta_last_error());
+  }
 
   std::error_code ec;
   std::filesystem::create_directories(outputDir, ec);

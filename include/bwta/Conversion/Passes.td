@@ -175,6 +175,13 @@ def ConvertBWTAToGPUPass : Pass<"bwta-lower-to-gpu", "::mlir::ModuleOp"> {
            "the other's mainloop (by default from 64 tiles and M > 128); "
            "false: both warpgroups on one tile of 128 x "
            "wgmma-specialized-n">,
+    Option<"wgmmaOverlap", "wgmma-overlap", "bool", /*default=*/"false",
+           "run the activation quantizer and the BWTA wgmma GEMM that alone "
+           "reads its planes at the same time: the quantizer (one block per "
+           "SM) signals each finished 128-row block, the GEMM (with fewer "
+           "slots, so a quantizer block fits beside it) copies a row block "
+           "once it is signalled. Experimental: correct, but slower on the "
+           "H200 so far (bench/RESULTS.md, session 11)">,
     Option<"quantizeWarpMinM", "quantize-warp-min-m", "int64_t",
            /*default=*/"-1",
            "smallest M (rows) an activation quantizer packs with a warp per "

@@ -273,6 +273,8 @@ struct ConvertBWTAToGPUPass
     return {blockN, cluster, false};
   }
 
+  bool overlapsWgmma() const { return wgmmaOverlap; }
+
   WgmmaGemmOptions wgmmaGemmOptions() const {
     return {wgmmaSpecialized, wgmmaSpecializedMinTiles, wgmmaSpecializedN, wgmmaPingpong,
             smCount};
@@ -381,6 +383,14 @@ private:
     SmallVector<Value> inputs; // x, or the fused producer's reads
   };
   DenseMap<Value, GemvQuantizer> quantizedInGemv; // by packed result
+  // Quantizers overlapped with their wgmma GEMM (RowBlockSignals.h), by
+  // packed result: the row-block signals and the quantizer block's shared
+  // memory.
+  struct RowSignals {
+    Value ready;
+    int64_t sharedBytes;
+  };
+  DenseMap<Value, RowSignals> rowSignals;
   DenseSet<Value> paramsInGemv; // their scales and zero points
   llvm::StringMap<Value> globals;      // weight name + derivation -> get_global
   DenseMap<int64_t, Value> indexConstants;
@@ -557,6 +567,16 @@ LogicalResult HostLowering::lowerQuantize(QuantizeOp op, linalg::LinalgOp produc
     spec.tileRows = 128;
     notNegative.insert(op.getResult());
   }
+  // Overlapped with the one GEMM that reads the planes (one, since that
+  // GEMM zeroes the signals), the quantizer on one block per SM.
+  if (pass.overlapsWgmma() && spec.wgmmaTiles && spec.warpPerRow()) {
+    int epilogues = 0;
+    forEachLhsEpilogue(
+        op.getResult(), [](PlanePopcountOp) { return true; },
+        [&](BTCEpilogueOp, PlaneMatmulOp) { return ++epilogues, true; });
+    spec.signalRows = epilogues == 1;
+    spec.blocks = pass.sms();
+  }
   SmallVector<Value> args, inputs{op.getInput()};
   if (producer)
     inputs = llvm::map_to_vector(linalgKernelReads(producer),
@@ -590,6 +610,12 @@ LogicalResult HostLowering::lowerQuantize(QuantizeOp op, linalg::LinalgOp produc
     args.push_back(zp);
     if (op.getResultZeroPoint())
       buffers[op.getResultZeroPoint()] = zp;
+  }
+  if (spec.signalRows) {
+    Value ready = memref::AllocOp::create(
+        *host, loc, MemRefType::get({spec.rowTiles() + 1}, i32));
+    args.push_back(ready);
+    rowSignals[op.getResult()] = {ready, kernel.dynamicSharedBytes};
   }
   launch(kernel, args);
   buffers[op.getResult()] = words;
@@ -694,11 +720,25 @@ LogicalResult HostLowering::lowerEpilogue(BTCEpilogueOp op) {
       return buildQuantizingGemvKernel(b, op.getLoc(), "linear", spec, quantizer->second.spec,
                                        pass.gemvRowsPerBlock(), pass.gemvDot());
     });
-  else if (wgmma)
+  else if (wgmma) {
+    WgmmaGemmOptions options = pass.wgmmaGemmOptions();
+    auto signals = rowSignals.find(root(matmul.getLhs()));
+    if (signals != rowSignals.end()) {
+      options.rowSignals = true;
+      options.sharedBeside = signals->second.sharedBytes;
+    }
     kernel = addKernel([&](OpBuilder &b) {
-      return buildWgmmaGemmKernel(b, op.getLoc(), "linear", spec, pass.wgmmaGemmOptions());
+      return buildWgmmaGemmKernel(b, op.getLoc(), "linear", spec, options);
     });
-  else
+    if (options.rowSignals) {
+      auto type = cast<RankedTensorType>(op.getResult().getType());
+      Value out = destination(op.getResult(), type.getElementType(), type.getNumElements());
+      args.append({out, signals->second.ready});
+      launch(kernel, args);
+      buffers[op.getResult()] = out;
+      return success();
+    }
+  } else
     kernel = addGemmKernel(op.getLoc(), "linear", spec);
   launchInto(kernel, args, op.getResult());
   return success();

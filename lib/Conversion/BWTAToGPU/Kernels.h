@@ -32,7 +32,8 @@ constexpr llvm::StringLiteral kGridDependencyAttr = "bwta.grid_dependency";
 
 /// Makes `func` safe to launch while the kernel before it still runs: it
 /// lets the next kernel launch at once (griddepcontrol.launch_dependents)
-/// and waits for the one before (griddepcontrol.wait) at its start, unless
+/// unless it does so itself, and waits for the one before
+/// (griddepcontrol.wait) at its start, unless
 /// its generator placed the wait later itself (after loads of weights,
 /// which no kernel writes); then marks it with kGridDependencyAttr.
 void enableGridDependency(mlir::gpu::GPUFuncOp func);
@@ -188,6 +189,13 @@ struct WgmmaGemmOptions {
   bool pingpong = true;
   /// SMs of the target GPU: the persistent grid's blocks (per SM).
   int64_t smCount = 132;
+  /// Overlapped with its quantizer (QuantizePackSpec::signalRows): a last
+  /// argument ready i32 [row blocks + 1]; the kernel copies a row block's
+  /// planes once all its rows are signalled instead of waiting for the
+  /// quantizer to end, zeroes the signals at its end, and leaves
+  /// `sharedBeside` bytes of shared memory per SM to a quantizer block.
+  bool rowSignals = false;
+  int64_t sharedBeside = 0;
 };
 Kernel buildWgmmaGemmKernel(mlir::OpBuilder &b, mlir::Location loc,
                             llvm::StringRef name, const PlaneGemmSpec &spec,
@@ -226,6 +234,14 @@ struct QuantizePackSpec {
   /// Warps per row of the lane walker (laneRowsApply): 1, 2 or 4 (0: by
   /// shape).
   int64_t laneWarps = 0;
+  /// Row-block signals for a GEMM that runs beside the quantizer
+  /// (overlapped, RowBlockSignals.h): a last argument ready i32
+  /// [rowTiles() + 1], each row's warps adding 1 to ready[row / tileRows]
+  /// (release, GPU scope) once the row is written; at most `blocks` blocks
+  /// (one per SM); the kernel waits for its predecessor before it lets the
+  /// GEMM launch.
+  bool signalRows = false;
+  int64_t blocks = 0;
   int64_t planes() const { return type.getNumPlanes(); }
   int64_t rowTiles() const { return llvm::divideCeil(m, tileRows); }
   int64_t kTiles() const { return llvm::divideCeil(k, 256); }

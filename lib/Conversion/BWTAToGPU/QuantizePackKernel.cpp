@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "QuantizePackRows.h"
+#include "RowBlockSignals.h"
 
 #include <functional>
 #include <limits>
@@ -232,6 +233,8 @@ Kernel gpu_kernels::buildQuantizePackKernel(OpBuilder &b, Location loc,
   argTypes.append({vec(spec.words(), i32), vec(planes * m, i32), vec(m, f32)});
   if (spec.asymmetric())
     argTypes.push_back(vec(m, i32));
+  if (spec.signalRows)
+    argTypes.push_back(vec(spec.rowTiles() + 1, i32));
   auto func = gpu::GPUFuncOp::create(b, loc, name, b.getFunctionType(argTypes, {}));
   func->setAttr(gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
   auto workgroup = gpu::AddressSpaceAttr::get(b.getContext(), gpu::AddressSpace::Workgroup);
@@ -265,6 +268,12 @@ Kernel gpu_kernels::buildQuantizePackKernel(OpBuilder &b, Location loc,
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(&func.getBody().front());
   KernelBuilder kb{b, loc};
+  // Overlapped with its GEMM (RowBlockSignals.h): the GEMM may launch only
+  // once the kernel before this one is complete.
+  if (spec.signalRows) {
+    kb.waitForPredecessor();
+    NVVM::GriddepcontrolOp::create(b, loc, NVVM::GridDepActionKind::launch_dependents);
+  }
   unsigned inputs = spec.producer ? producerInputs.size() : 1;
   Value x = func.getArgument(0);
   PackedRowLayout layout{func.getArgument(inputs), spec.rowTiles(), spec.kTiles(),
@@ -306,6 +315,10 @@ Kernel gpu_kernels::buildQuantizePackKernel(OpBuilder &b, Location loc,
     }
   }
   const int64_t paddedRows = spec.rowTiles() * spec.tileRows;
+  // The row's threads: `rowThreads` from `rowLeader` (signalRows).
+  const int64_t rowThreads = warpPerRow ? 32 * warpsPerRow : kThreads;
+  Value rowLeader = warpPerRow ? kb.remu(thread, rowThreads) : thread;
+  Value rowInBlock = warpPerRow ? kb.divu(thread, rowThreads) : Value();
   auto rowLoop = scf::ForOp::create(b, loc, first, kb.idx(paddedRows), stride);
   b.setInsertionPointToStart(rowLoop.getBody());
   Value row = rowLoop.getInductionVar();
@@ -331,14 +344,34 @@ Kernel gpu_kernels::buildQuantizePackKernel(OpBuilder &b, Location loc,
     for (int64_t p = 0; p < planes; ++p)
       kb.store(kb.i32(0), layout.words, layout.offset(kb, row, p, zeros.getInductionVar()));
   }
+  if (spec.signalRows) {
+    // Every thread of the row is past its writes, then one signals them.
+    b.setInsertionPointAfter(ifOp);
+    if (rowsPerBlock == 1)
+      gpu::BarrierOp::create(b, loc);
+    else if (rowThreads == 32)
+      NVVM::SyncWarpOp::create(b, loc, kb.i32(-1));
+    else
+      ptxStatement(kb, "bar.sync $0, $1;",
+                   {kb.add(kb.indexToI32(rowInBlock), kb.i32(1)), kb.i32(rowThreads)},
+                   "r,r,~{memory}");
+    kb.ifThen(kb.eq(rowLeader, 0), [&] {
+      Value block = kb.divu(row, spec.tileRows);
+      Value ready = kb.globalPointer(func.getArguments().back());
+      releaseAdd(kb, kb.byteOffset(ready, arith::IndexCastOp::create(
+                                              b, loc, b.getI64Type(), kb.mul(block, 4))));
+    });
+  }
   b.setInsertionPointAfter(rowLoop);
   gpu::ReturnOp::create(b, loc);
 
+  const int64_t maxBlocks = spec.blocks > 0 ? spec.blocks : kMaxBlocks;
   if (!warpPerRow)
-    return {func, {std::min(paddedRows, kMaxBlocks), 1, 1}, {kThreads, 1, 1}};
+    return {func, {std::min(paddedRows, maxBlocks), 1, 1}, {kThreads, 1, 1}};
+  const int64_t maxWarpRowsBlocks = spec.blocks > 0 ? spec.blocks : kWarpRowsMaxBlocks;
   Kernel kernel{
       func,
-      {std::min<int64_t>(llvm::divideCeil(paddedRows, rowsPerBlock), kWarpRowsMaxBlocks), 1, 1},
+      {std::min<int64_t>(llvm::divideCeil(paddedRows, rowsPerBlock), maxWarpRowsBlocks), 1, 1},
       {32 * warpsPerRow * rowsPerBlock, 1, 1}};
   kernel.dynamicSharedBytes = rowsPerBlock * rowShared;
   return kernel;

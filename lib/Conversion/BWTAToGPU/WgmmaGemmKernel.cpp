@@ -33,7 +33,9 @@
 //       BN = 128 with 2 blocks per SM and 6 slots, or BN = 256 with 1
 //       block per SM and 8 slots (5 for f32 outputs).
 // Both wait for the previous kernel (griddepcontrol.wait) only after the
-// first stages' weight copies are issued. What bounds them (H200,
+// first stages' weight copies are issued; or, overlapped with their
+// quantizer (wgmma-overlap, RowBlockSignals.h), poll each row block's
+// signal before copying it and wait for the previous kernel at their end. What bounds them (H200,
 // bench/RESULTS.md sessions 7-8): not the fills alone; with ping-pong the
 // tensor pipe is 58-70 % busy (M = 2048-8192 at N = K = 4096), and the
 // mainloops alone reach only ~70 % of the compute-only rate at M = 2048.
@@ -55,6 +57,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "PlaneGemmEpilogue.h"
+#include "RowBlockSignals.h"
 #include "WgmmaCommon.h"
 
 #include "llvm/Support/FormatVariadic.h"
@@ -149,9 +152,14 @@ Config pipelinedConfig(int64_t tiles, int64_t sms) {
 /// 128 × 256 tiles and one block per SM, or 128 × 128 tiles and two; one
 /// producer warp; as many slots (up to 8) as fit beside the output tile.
 /// nullopt where fewer than 4 fit (128 × 128 tiles with f32 outputs).
-std::optional<Config> specializedConfig(int64_t blockN, int64_t elementBytes) {
+/// Shared memory a block of a kernel with one block per SM may take beside
+/// another block of `beside` bytes (each block also holds 1 KiB).
+int64_t sharedLimit(int64_t beside) {
+  return beside ? std::min(kMaxShared, kMaxSharedPerSm - 2048 - beside) : kMaxShared;
+}
+std::optional<Config> specializedConfig(int64_t blockN, int64_t elementBytes, int64_t beside) {
   Config c{blockN, 8, true, elementBytes, blockN == 256 ? 1 : 2};
-  const int64_t limit = c.blocksPerSm == 1 ? kMaxShared : kMaxSharedPerSm / 2 - 1024;
+  const int64_t limit = c.blocksPerSm == 1 ? sharedLimit(beside) : kMaxSharedPerSm / 2 - 1024;
   while (c.sharedBytes() > limit)
     --c.stages;
   if (c.stages < 4)
@@ -161,10 +169,12 @@ std::optional<Config> specializedConfig(int64_t blockN, int64_t elementBytes) {
 /// Ping-pong: 128 × 128 tiles per warpgroup, one block per SM, as many
 /// slots (up to 16; 12 with f16 outputs, 7 with f32) as fit beside both
 /// epilogue areas.
-Config pingpongConfig(int64_t elementBytes) {
+std::optional<Config> pingpongConfig(int64_t elementBytes, int64_t beside) {
   Config c{128, 16, true, elementBytes, 1, true};
-  while (c.sharedBytes() > kMaxShared)
+  while (c.stages > 0 && c.sharedBytes() > sharedLimit(beside))
     --c.stages;
+  if (c.stages < 2)
+    return std::nullopt;
   return c;
 }
 
@@ -251,8 +261,9 @@ Kernel gpu_kernels::buildWgmmaGemmKernel(OpBuilder &b, Location loc,
       !pingpong || options.specializedMinTiles >= 0 || tilesM >= kMinPingpongRowTiles;
   if (options.specialized && defaultRows &&
       tilesM * llvm::divideCeilSigned(n, specializedWidth) >= minTiles)
-    specializedCfg = pingpong ? pingpongConfig(elementBytes)
-                                      : specializedConfig(specializedWidth, elementBytes);
+    specializedCfg = pingpong ? pingpongConfig(elementBytes, options.sharedBeside)
+                              : specializedConfig(specializedWidth, elementBytes,
+                                                  options.sharedBeside);
   const Config cfg = specializedCfg ? *specializedCfg
                                     : pipelinedConfig(tilesM * llvm::divideCeilSigned(n, int64_t(128)),
                                                       options.smCount);
@@ -270,6 +281,12 @@ Kernel gpu_kernels::buildWgmmaGemmKernel(OpBuilder &b, Location loc,
   func.setType(FunctionType::get(b.getContext(), inputs, {}));
   for (unsigned i = 0; i < 2; ++i)
     func.getArgument(i).setType(inputs[i]);
+  // Overlapped with the quantizer: its row-block signals last.
+  if (options.rowSignals) {
+    inputs.push_back(MemRefType::get({tilesM + 1}, b.getI32Type()));
+    func.getBody().front().addArgument(inputs.back(), loc);
+    func.setType(FunctionType::get(b.getContext(), inputs, {}));
+  }
   // Pipelined: 2 blocks per SM, at most 128 registers (the prototype needed
   // 93). Specialized: 288 threads, blocksPerSm blocks per SM.
   func->setAttr(NVVM::NVVMDialect::getMaxntidAttrName(),
@@ -358,11 +375,34 @@ Kernel gpu_kernels::buildWgmmaGemmKernel(OpBuilder &b, Location loc,
       copyB(kb.i32(s), kb.i32(s), firstN);
     }
   });
-  kb.waitForPredecessor();
+  // The activations: once the previous kernel (the quantizer) is complete,
+  // or, overlapped with it, once the row block is signalled complete (by
+  // the copying thread; pipelined, by every thread, which all read the
+  // block's row parameters next).
+  Value ready = options.rowSignals ? kb.globalPointer(func.getArguments().back()) : Value();
+  auto waitRows = [&](Value mBlock) {
+    acquireAtLeast(kb, kb.byteOffset(ready, wb.toI64(kb.mul(mBlock, 4))), kb.i32(kBlockM));
+  };
+  if (!options.rowSignals)
+    kb.waitForPredecessor();
+  else if (!cfg.specialized)
+    waitRows(firstM);
   kb.ifThen(issuer, [&] {
+    if (options.rowSignals && cfg.specialized)
+      waitRows(firstM);
     for (int64_t s = 0; s < ahead; ++s)
       copyA(kb.i32(s), kb.i32(s), firstM);
   });
+  // Overlapped: the signals back to zero by the last block done with them;
+  // then the wait for the previous kernel, so that the kernels after this
+  // one find every kernel before it complete.
+  auto finish = [&](int64_t blocks) {
+    if (!options.rowSignals)
+      return;
+    gpu::BarrierOp::create(b, loc);
+    kb.ifThen(kb.eq(tid, 0), [&] { finishRowSignals(kb, ready, tilesM, blocks); });
+    kb.waitForPredecessor();
+  };
   auto param = [&](ParamKind kind, Value memref, Value index) {
     return kb.load(memref, kind == ParamKind::PerRow ? index : kb.idx(0));
   };
@@ -615,6 +655,7 @@ Kernel gpu_kernels::buildWgmmaGemmKernel(OpBuilder &b, Location loc,
     storeFragments(base, acc);
     gpu::BarrierOp::create(b, loc);
     storeTile(base, mBlock, nBlock, tid, kConsumers);
+    finish(tilesN * tilesM);
     gpu::ReturnOp::create(b, loc);
     Kernel kernel{func, {tilesN, tilesM, 1}, {cfg.threads(), 1, 1}};
     kernel.dynamicSharedBytes = cfg.sharedBytes();
@@ -671,6 +712,11 @@ Kernel gpu_kernels::buildWgmmaGemmKernel(OpBuilder &b, Location loc,
     b.setInsertionPointToStart(roles.thenBlock());
     tileLoop([&](Value i, Value mBlock, Value nBlock) {
       Value first = kb.mul(i, kTiles);
+      // Overlapped: the row parameters once the tile's first stage is in
+      // (the producer acquired the row block before it copied it).
+      if (options.rowSignals)
+        wb.mbarrierWait(fullBar(kb.remu(first, stages)),
+                        wb.andC(kb.divu(first, stages), 1));
       // The epilogue parameters of row `self` % 128 and column `self`,
       // clamped into range: loaded now, in flight during the mainloop,
       // staged in shared memory after it.
@@ -775,6 +821,8 @@ Kernel gpu_kernels::buildWgmmaGemmKernel(OpBuilder &b, Location loc,
               wb.mbarrierWait(kb.add(emptyBars, wb.shl(slot, 3)),
                               wb.andC(kb.add(kb.divu(u, stages), kb.i32(1)), 1));
             });
+            if (options.rowSignals)
+              kb.ifThen(kb.eq(kt, 0), [&] { waitRows(kb.divu(tile, tilesN)); });
             arm(slot);
             copyA(slot, kt, kb.divu(tile, tilesN));
             copyB(slot, kt, kb.remu(tile, tilesN));
@@ -782,6 +830,8 @@ Kernel gpu_kernels::buildWgmmaGemmKernel(OpBuilder &b, Location loc,
           });
     });
   }
+  b.setInsertionPointAfter(roles);
+  finish(grid);
   gpu::ReturnOp::create(b, loc);
   Kernel kernel{func, {grid, 1, 1}, {cfg.threads(), 1, 1}};
   kernel.dynamicSharedBytes = cfg.sharedBytes();
